@@ -1,0 +1,13 @@
+//! clearance: supply-chain evidence for Cargo workspaces.
+//!
+//! Data flows one way: `inventory` collects packages (from `cargo metadata` or an SBOM) into
+//! one model; `license` normalises what they declare; `sbom` writes and reads CycloneDX and
+//! SPDX. `diag` (locations and diagnostics) and `output` (atomic writes) serve them all;
+//! `commands` strings the steps together for each subcommand.
+
+pub mod commands;
+pub mod diag;
+pub mod inventory;
+pub mod license;
+pub mod output;
+pub mod sbom;

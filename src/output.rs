@@ -1,0 +1,88 @@
+//! Where command output goes: standard output, or a file written atomically (a temporary
+//! file in the same directory, flushed, then renamed over the target), so a failure never
+//! leaves a half-written file behind.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// An output destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Standard output (`-o -` or no `-o`).
+    Stdout,
+    /// A file, replaced atomically.
+    File(PathBuf),
+}
+
+impl Destination {
+    /// `None` and `-` mean standard output; anything else is a file path.
+    pub fn from_arg(arg: Option<&Path>) -> Self {
+        match arg {
+            None => Destination::Stdout,
+            Some(p) if p.as_os_str() == "-" => Destination::Stdout,
+            Some(p) => Destination::File(p.to_owned()),
+        }
+    }
+
+    /// Writes `bytes` to the destination.
+    pub fn write(&self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Destination::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes)?;
+                out.flush()
+            }
+            Destination::File(path) => write_atomically(path, bytes),
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".clearance-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_file_and_leaves_no_temporary_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.json");
+        std::fs::write(&target, "old").unwrap();
+        write_atomically(&target, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out.json")]);
+    }
+
+    #[test]
+    fn a_missing_directory_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(write_atomically(&dir.path().join("no/such/dir/f"), b"x").is_err());
+    }
+
+    #[test]
+    fn dash_means_stdout() {
+        assert_eq!(
+            Destination::from_arg(Some(Path::new("-"))),
+            Destination::Stdout
+        );
+        assert_eq!(Destination::from_arg(None), Destination::Stdout);
+    }
+}
