@@ -4,14 +4,17 @@
 //!
 //! `cargo metadata` runs in the directory of the manifest, so the project's own
 //! `.cargo/config.toml` (vendored sources, private registries) applies as it does for a build
-//! there. Its JSON is parsed as it streams out of the pipe, never held whole in memory.
+//! there. Of its JSON only the fields the inventory uses are deserialised ([`Metadata`]);
+//! targets, features and dependency declarations are skipped without allocating, which
+//! keeps clearance's own time and memory small next to cargo's on large graphs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::io::{BufReader, Read};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, PackageId};
+use cargo_metadata::{DependencyKind, MetadataCommand, PackageId};
+use serde::Deserialize;
 
 use super::lockfile::{Checksums, read_checksums};
 use super::purl::cargo_purl;
@@ -49,6 +52,58 @@ pub enum Network {
     Online,
     /// `--offline`.
     Offline,
+}
+
+/// The parts of `cargo metadata --format-version 1` the inventory uses.
+#[derive(Deserialize)]
+struct Metadata {
+    packages: Vec<Package>,
+    workspace_members: Vec<PackageId>,
+    resolve: Option<Resolve>,
+    workspace_root: PathBuf,
+}
+
+#[derive(Deserialize)]
+struct Package {
+    name: String,
+    version: String,
+    id: PackageId,
+    #[serde(default)]
+    authors: Vec<String>,
+    source: Option<String>,
+    description: Option<String>,
+    license: Option<String>,
+    license_file: Option<String>,
+    manifest_path: PathBuf,
+    repository: Option<String>,
+    homepage: Option<String>,
+    documentation: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Resolve {
+    nodes: Vec<Node>,
+    root: Option<PackageId>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    id: PackageId,
+    #[serde(default)]
+    deps: Vec<NodeDep>,
+}
+
+#[derive(Deserialize)]
+struct NodeDep {
+    pkg: PackageId,
+    #[serde(default)]
+    dep_kinds: Vec<DepKindInfo>,
+}
+
+#[derive(Deserialize)]
+struct DepKindInfo {
+    /// `null` for normal dependencies.
+    kind: Option<DependencyKind>,
 }
 
 /// Everything that decides which packages the inventory holds.
@@ -100,7 +155,7 @@ pub enum CargoError {
 pub fn collect_cargo_inventory(options: &CargoOptions) -> Result<Inventory, CargoError> {
     let manifest = resolve_manifest(options.manifest_path.as_deref())?;
     let metadata = run_cargo_metadata(&manifest, options)?;
-    let lock_path = metadata.workspace_root.as_std_path().join("Cargo.lock");
+    let lock_path = metadata.workspace_root.join("Cargo.lock");
     let checksums = read_checksums(&lock_path).map_err(CargoError::Lockfile)?;
     Ok(build_inventory(&metadata, &checksums, &options.include))
 }
@@ -158,15 +213,19 @@ fn run_cargo_metadata(manifest: &Path, options: &CargoOptions) -> Result<Metadat
         let _ = stderr_pipe.read_to_string(&mut s);
         s
     });
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let parsed: Result<Metadata, _> =
-        serde_json::from_reader(BufReader::with_capacity(1 << 20, stdout));
+    let mut json = Vec::with_capacity(1 << 20);
+    let read = child
+        .stdout
+        .take()
+        .expect("stdout is piped")
+        .read_to_end(&mut json);
     let status = child.wait().map_err(CargoError::Spawn)?;
     let stderr = stderr_reader.join().unwrap_or_default();
     if !status.success() {
         return Err(cargo_failure(manifest, &stderr));
     }
-    parsed.map_err(CargoError::Output)
+    read.map_err(CargoError::Spawn)?;
+    serde_json::from_slice(&json).map_err(CargoError::Output)
 }
 
 fn cargo_failure(manifest: &Path, stderr: &str) -> CargoError {
@@ -174,8 +233,12 @@ fn cargo_failure(manifest: &Path, stderr: &str) -> CargoError {
         "\nhelp: Cargo.lock is missing or out of date; run `cargo update --workspace` (or \
          `cargo generate-lockfile`) and commit it, or pass --no-locked to let clearance resolve \
          without it"
-    } else if stderr.contains("failed to parse manifest") {
-        "\nhelp: fix the manifest at the line and column cargo names above"
+    } else if stderr.contains("failed to parse manifest")
+        || stderr.contains("Cargo.toml:")
+        || stderr.contains("TOML parse error")
+    {
+        "\nhelp: fix the manifest at the line and column cargo names above (relative to the \
+         manifest's directory)"
     } else if stderr.contains("--offline") || stderr.contains("attempting to make an HTTP request")
     {
         "\nhelp: some crates are not in the local cache; run `cargo fetch` once with network access"
@@ -201,7 +264,7 @@ fn build_inventory(
     let resolve = metadata.resolve.as_ref();
     let packages: HashMap<&PackageId, &Package> =
         metadata.packages.iter().map(|p| (&p.id, p)).collect();
-    let members: BTreeSet<&PackageId> = metadata.workspace_members.iter().collect();
+    let members: HashSet<&PackageId> = metadata.workspace_members.iter().collect();
     let root_ids: Vec<&PackageId> = match resolve.and_then(|r| r.root.as_ref()) {
         Some(root) => vec![root],
         None => metadata.workspace_members.iter().collect(),
@@ -210,7 +273,7 @@ fn build_inventory(
     let edges_by_node = resolved_edges(metadata);
     let reached = reachable(&root_ids, &edges_by_node, include);
 
-    let ws_root = metadata.workspace_root.as_std_path();
+    let ws_root = metadata.workspace_root.as_path();
     let mut inventory = Inventory::default();
     let mut ids: HashMap<&PackageId, ComponentId> = HashMap::with_capacity(reached.len());
     for pkg_id in &reached {
@@ -260,7 +323,7 @@ fn build_inventory(
     inventory
 }
 
-type ResolvedEdges<'a> = BTreeMap<&'a PackageId, Vec<(&'a PackageId, DepKind)>>;
+type ResolvedEdges<'a> = HashMap<&'a PackageId, Vec<(&'a PackageId, DepKind)>>;
 
 fn resolved_edges(metadata: &Metadata) -> ResolvedEdges<'_> {
     let mut edges = ResolvedEdges::new();
@@ -272,8 +335,8 @@ fn resolved_edges(metadata: &Metadata) -> ResolvedEdges<'_> {
         for dep in &node.deps {
             for info in &dep.dep_kinds {
                 let kind = match info.kind {
-                    DependencyKind::Build => DepKind::Build,
-                    DependencyKind::Development => DepKind::Dev,
+                    Some(DependencyKind::Build) => DepKind::Build,
+                    Some(DependencyKind::Development) => DepKind::Dev,
                     _ => DepKind::Normal,
                 };
                 if !out.contains(&(&dep.pkg, kind)) {
@@ -297,8 +360,8 @@ fn reachable<'a>(
     roots: &[&'a PackageId],
     edges: &ResolvedEdges<'a>,
     include: &BTreeSet<DepKind>,
-) -> BTreeSet<&'a PackageId> {
-    let mut seen: BTreeSet<&PackageId> = roots.iter().copied().collect();
+) -> HashSet<&'a PackageId> {
+    let mut seen: HashSet<&PackageId> = roots.iter().copied().collect();
     let mut queue: VecDeque<&PackageId> = roots.iter().copied().collect();
     while let Some(node) = queue.pop_front() {
         let from_is_root = roots.contains(&node);
@@ -318,8 +381,8 @@ fn component_of(
     checksums: &Checksums,
     inventory: &mut Inventory,
 ) -> Component {
-    let name = pkg.name.to_string();
-    let version = pkg.version.to_string();
+    let name = pkg.name.clone();
+    let version = pkg.version.clone();
     let source = source_of(pkg, ws_root);
     let purl = cargo_purl(&name, &version, &source);
     let mut c = Component::new(ComponentId(purl.clone()), name, version);
@@ -327,7 +390,7 @@ fn component_of(
     c.purl = Some(purl);
     c.sha256 = pkg.source.as_ref().and_then(|s| {
         checksums
-            .get(&(c.name.clone(), c.version.clone(), s.repr.clone()))
+            .get(&(c.name.clone(), c.version.clone(), s.clone()))
             .cloned()
     });
     c.supplier = source.is_crates_io().then(|| Party {
@@ -353,16 +416,12 @@ fn non_empty(s: Option<&str>) -> Option<String> {
 
 fn source_of(pkg: &Package, ws_root: &Path) -> Source {
     let Some(src) = &pkg.source else {
-        let dir = pkg
-            .manifest_path
-            .parent()
-            .map(|p| p.as_std_path())
-            .unwrap_or(ws_root);
+        let dir = pkg.manifest_path.parent().unwrap_or(ws_root);
         return Source::Path {
             path: relative_path(ws_root, dir),
         };
     };
-    let repr = src.repr.as_str();
+    let repr = src.as_str();
     if let Some(git) = repr.strip_prefix("git+") {
         let (url_part, rev) = git.split_once('#').unwrap_or((git, ""));
         let url = url_part.split_once('?').map_or(url_part, |(u, _)| u);
@@ -371,17 +430,12 @@ fn source_of(pkg: &Package, ws_root: &Path) -> Source {
             rev: rev.to_owned(),
         };
     }
-    let url = repr
-        .strip_prefix("registry+")
-        .or_else(|| repr.strip_prefix("sparse+"))
-        .unwrap_or(repr);
-    let url = if repr.starts_with("sparse+") && !super::is_crates_io_url(url) {
-        repr
-    } else {
-        url
-    };
+    // `registry+URL` is a git index; a sparse index keeps its `sparse+` prefix, which is part
+    // of its identity for cargo. Both forms of crates.io become the one crates.io URL.
+    let url = repr.strip_prefix("registry+").unwrap_or(repr);
+    let crates_io = super::is_crates_io_url(url.strip_prefix("sparse+").unwrap_or(url));
     Source::Registry {
-        url: if super::is_crates_io_url(url) {
+        url: if crates_io {
             super::CRATES_IO_INDEX.to_owned()
         } else {
             url.to_owned()
@@ -412,10 +466,7 @@ fn relative_path(base: &Path, dir: &Path) -> String {
 /// `license-file` (its text kept in the inventory); else a `LicenseRef-` holding the
 /// declared string that is not SPDX. A package that declares nothing keeps `None`.
 fn set_license(c: &mut Component, pkg: &Package, inventory: &mut Inventory) {
-    c.license_file = pkg
-        .license_file
-        .as_ref()
-        .map(|f| f.as_str().replace('\\', "/"));
+    c.license_file = pkg.license_file.as_ref().map(|f| f.replace('\\', "/"));
     if let Some(raw) = pkg.license.as_deref() {
         match normalise_declared(raw) {
             NormalisedLicense::Expression(expr) => {
@@ -446,12 +497,8 @@ fn set_license(c: &mut Component, pkg: &Package, inventory: &mut Inventory) {
         return;
     };
     let id = license_ref_id(&[&c.name, &file]);
-    let pkg_root = pkg
-        .manifest_path
-        .parent()
-        .map(|p| p.as_std_path().to_owned());
+    let pkg_root = pkg.manifest_path.parent();
     let text = pkg_root
-        .as_deref()
         .and_then(|root| read_inside(root, &file))
         .unwrap_or_else(|| {
             format!(

@@ -270,9 +270,20 @@ impl Inventory {
     }
 
     /// Sorts and deduplicates the edges and roots; collectors call this once when done.
+    /// An inventory that names no roots (an SBOM without a subject) gets as roots the
+    /// components nothing depends on.
     pub fn normalise(&mut self) {
         self.edges.sort();
         self.edges.dedup();
+        if self.roots.is_empty() {
+            let depended_on: BTreeSet<&ComponentId> = self.edges.iter().map(|e| &e.to).collect();
+            self.roots = self
+                .components
+                .keys()
+                .filter(|id| !depended_on.contains(id))
+                .cloned()
+                .collect();
+        }
         self.roots.sort();
         self.roots.dedup();
     }

@@ -83,11 +83,10 @@ impl Purl {
                 rev: rev.to_owned(),
             };
         }
-        if let Some(path) = self
-            .qualifiers
-            .get("download_url")
-            .and_then(|d| d.strip_prefix("file:"))
-        {
+        if let Some(path) = self.qualifiers.get("download_url").and_then(|d| {
+            d.strip_prefix("file://")
+                .or_else(|| d.strip_prefix("file:"))
+        }) {
             return Source::Path {
                 path: path.to_owned(),
             };
@@ -198,6 +197,17 @@ mod tests {
                 }
             ),
             "pkg:cargo/d@1.0.0?vcs_url=git%2Bhttps://h/r.git@abc"
+        );
+    }
+
+    #[test]
+    fn reads_file_urls_as_path_sources() {
+        let p = Purl::parse("pkg:cargo/c@1.2.3?download_url=file://../local/c").unwrap();
+        assert_eq!(
+            p.cargo_source(),
+            Source::Path {
+                path: "../local/c".into()
+            }
         );
     }
 

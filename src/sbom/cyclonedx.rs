@@ -30,6 +30,7 @@ const PROP_LICENSE_FILE: &str = "clearance:license-file";
 const PROP_DECLARED: &str = "clearance:license-declared";
 const PROP_WORKSPACE: &str = "clearance:workspace";
 const PROP_USAGE: &str = "clearance:dependency-kind";
+const PROP_ROOT: &str = "clearance:root";
 
 fn edge_property(kind: DepKind) -> &'static str {
     match kind {
@@ -141,9 +142,21 @@ enum LicenseChoice<'a> {
 
 #[derive(Serialize)]
 struct LicenseObj<'a> {
-    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     acknowledgement: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<Text<'a>>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    #[serde(rename = "contentType")]
+    content_type: &'static str,
+    content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -264,8 +277,9 @@ fn component<'a>(
     is_subject: bool,
     modern: bool,
     usage: &BTreeMap<&ComponentId, DepKind>,
-    inventory: &Inventory,
+    inventory: &'a Inventory,
 ) -> Comp<'a> {
+    let roots = &inventory.roots;
     let used_as = usage.get(&c.id).copied().unwrap_or(DepKind::Normal);
     let mut properties = Vec::new();
     if c.workspace_member {
@@ -290,6 +304,12 @@ fn component<'a>(
         properties.push(Property {
             name: PROP_DECLARED,
             value: raw.clone(),
+        });
+    }
+    if !is_subject && roots.contains(&c.id) {
+        properties.push(Property {
+            name: PROP_ROOT,
+            value: "true".to_owned(),
         });
     }
     if !is_subject && used_as != DepKind::Normal {
@@ -317,10 +337,27 @@ fn component<'a>(
     let licenses = match &c.license {
         Some(expr) if spdx::license_id(expr).is_some() => vec![LicenseChoice::License {
             license: LicenseObj {
-                id: expr,
+                id: Some(expr),
+                name: None,
                 acknowledgement,
+                text: None,
             },
         }],
+        // A lone LicenseRef travels as a named license with its text, which an expression
+        // could not carry.
+        Some(expr) if inventory.license_refs.contains_key(expr) => {
+            vec![LicenseChoice::License {
+                license: LicenseObj {
+                    id: None,
+                    name: Some(expr),
+                    acknowledgement,
+                    text: Some(Text {
+                        content_type: "text/plain",
+                        content: &inventory.license_refs[expr].text,
+                    }),
+                },
+            }]
+        }
         Some(expr) => vec![LicenseChoice::Expression {
             expression: expr,
             acknowledgement,
@@ -671,8 +708,19 @@ fn add_component(
             }
         }
     }
+    if has_property(&c, PROP_ROOT) {
+        inventory.roots.push(id.clone());
+    }
     by_ref.insert(bom_ref, id.clone());
-    let children = std::mem::take(&mut c.components);
+    // Sub-components with the package's own purl and a subpath are parts of it (cargo-cyclonedx
+    // lists each crate's build targets so), not packages of their own.
+    let package_purl = c.purl.as_deref().map(without_subpath);
+    let children: Vec<InComponent> = std::mem::take(&mut c.components)
+        .into_iter()
+        .filter(|child| {
+            package_purl.is_none() || child.purl.as_deref().map(without_subpath) != package_purl
+        })
+        .collect();
     inventory.components.insert(id.clone(), comp);
     if depth < MAX_NESTING {
         for child in children {
@@ -680,6 +728,21 @@ fn add_component(
         }
     }
     id
+}
+
+/// A license text given inline as plain text (base64 and other encodings are not decoded).
+fn plain_text(text: Option<&InText>) -> Option<String> {
+    text.filter(|t| {
+        t.encoding.is_none()
+            && t.content_type
+                .as_deref()
+                .is_none_or(|ct| ct.starts_with("text/"))
+    })
+    .map(|t| t.content.clone())
+}
+
+fn without_subpath(purl: &str) -> &str {
+    purl.split_once('#').map_or(purl, |(p, _)| p)
 }
 
 fn contact_party(c: &InContact) -> Option<Party> {
@@ -692,12 +755,17 @@ fn contact_party(c: &InContact) -> Option<Party> {
 
 /// The component's license as one SPDX expression: ids and expressions as they are (legacy
 /// forms normalised), a name that is not SPDX as a `LicenseRef-` with its text; several
-/// entries joined with `AND`.
+/// entries joined with `AND`. Python trove classifiers (`License :: OSI Approved :: …`) that
+/// tools list beside an SPDX id restate it and are dropped when an id or expression is there.
 fn license_of(
     c: &InComponent,
     name: &str,
     refs: &mut BTreeMap<String, LicenseRefText>,
 ) -> Option<String> {
+    let has_spdx = c
+        .licenses
+        .iter()
+        .any(|l| l.expression.is_some() || l.license.as_ref().is_some_and(|l| l.id.is_some()));
     let mut parts: Vec<String> = Vec::new();
     for choice in &c.licenses {
         if let Some(e) = &choice.expression {
@@ -705,11 +773,14 @@ fn license_of(
         } else if let Some(l) = &choice.license {
             if let Some(id) = &l.id {
                 parts.push(spdx_or_ref(id, name, None, refs));
-            } else if let Some(n) = &l.name {
+            } else if let Some(n) = &l.name
+                && !(has_spdx && n.starts_with("License :: "))
+            {
                 parts.push(spdx_or_ref(n, name, l.text.as_ref(), refs));
             }
         }
     }
+    parts.sort();
     parts.dedup();
     match parts.len() {
         0 => None,
@@ -737,20 +808,21 @@ fn spdx_or_ref(
     refs: &mut BTreeMap<String, LicenseRefText>,
 ) -> String {
     if let NormalisedLicense::Expression(e) = normalise_declared(raw) {
+        if let (true, Some(text)) = (
+            e.starts_with("LicenseRef-") && !e.contains(' '),
+            plain_text(text),
+        ) {
+            refs.entry(e.clone()).or_insert(LicenseRefText {
+                name: e.clone(),
+                text,
+            });
+        }
         return e;
     }
     let id = license_ref_id(&[raw]);
-    let text = text
-        .filter(|t| {
-            t.encoding.is_none()
-                && t.content_type
-                    .as_deref()
-                    .is_none_or(|ct| ct.starts_with("text/"))
-        })
-        .map(|t| t.content.clone())
-        .unwrap_or_else(|| {
-            format!("The license named `{raw}`, as {component}'s SBOM entry declares it.")
-        });
+    let text = plain_text(text).unwrap_or_else(|| {
+        format!("The license named `{raw}`, as {component}'s SBOM entry declares it.")
+    });
     refs.entry(id.clone()).or_insert(LicenseRefText {
         name: raw.to_owned(),
         text,

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# usage: scripts/bench.sh [WORKLOAD...]   (default: ../shared/bench/medium ../shared/bench/large)
+#
+# Times `clearance sbom` against `cargo metadata --offline --locked` (the floor it is held to)
+# and, where installed, cargo-cyclonedx and cargo-sbom, on copies of the benchmark workspaces
+# (hyperfine, median of 10 runs after 2 warm-ups), and reports clearance's own peak RSS
+# (scripts/peak-rss.py, children excluded). Needs hyperfine and the workloads' crates in the
+# cargo cache (`cargo fetch --manifest-path WORKLOAD/Cargo.toml` once). Not part of the tests.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+workloads=("$@")
+[ ${#workloads[@]} -gt 0 ] || workloads=("$here/../shared/bench/medium" "$here/../shared/bench/large")
+command -v hyperfine >/dev/null || { echo "error: hyperfine not found (apt-get install hyperfine)" >&2; exit 2; }
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+bin="$here/target/release/clearance"
+scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
+
+for src in "${workloads[@]}"; do
+  name=$(basename "$src"); w="$scratch/$name"; cp -r "$src" "$w"; rm -rf "$w/target"
+  m="$w/Cargo.toml"
+  cmds=(-n "cargo metadata --offline --locked" "cargo metadata --format-version 1 --offline --locked --manifest-path $m"
+        -n "clearance sbom (CycloneDX 1.6)" "$bin sbom --offline --manifest-path $m -o $scratch/out.cdx.json"
+        -n "clearance sbom (SPDX 2.3)" "$bin sbom --offline --format spdx-json --manifest-path $m -o $scratch/out.spdx.json")
+  if cargo cyclonedx --version >/dev/null 2>&1; then
+    cmds+=(-n "cargo-cyclonedx 1.5" "cargo cyclonedx --format json --spec-version 1.5 --manifest-path $m")
+  fi
+  if cargo sbom --version >/dev/null 2>&1; then
+    cmds+=(-n "cargo-sbom spdx 2.3" "cargo sbom --project-directory $w --output-format spdx_json_2_3")
+  fi
+  echo "== $name ($(grep -c '^\[\[package\]\]' "$w/Cargo.lock") locked packages)"
+  hyperfine -N --style basic -w 2 -r 10 --export-markdown "$scratch/$name.md" "${cmds[@]}" >/dev/null
+  cat "$scratch/$name.md"
+  for fmt in cyclonedx-json spdx-json; do
+    python3 "$here/scripts/peak-rss.py" "$bin" sbom --offline --format "$fmt" --manifest-path "$m" -o "$scratch/out" 2>&1 \
+      | sed "s/^/clearance sbom --format $fmt own /"
+  done
+  echo
+done

@@ -1,0 +1,103 @@
+//! Shared helpers: running the binary, fixture paths, the independent validators.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under `tests/fixtures`.
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(rel)
+}
+
+/// The fixture workspace's manifest.
+pub fn workspace_manifest() -> PathBuf {
+    fixture("workspace/Cargo.toml")
+}
+
+/// A `clearance` command with a clean environment for reproducible output.
+pub fn clearance() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clearance"));
+    cmd.env_remove("SOURCE_DATE_EPOCH");
+    cmd
+}
+
+/// Runs `clearance ARGS` and returns its output.
+pub fn run(args: &[&str]) -> Output {
+    clearance().args(args).output().expect("clearance runs")
+}
+
+/// Runs `clearance ARGS`, asserting success, and returns stdout.
+pub fn run_ok(args: &[&str]) -> Vec<u8> {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "clearance {args:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Standard error as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The validators' venv (made by `../shared/validate/setup.sh`, which `scripts/test.sh` runs).
+fn validate_venv() -> PathBuf {
+    let venv = std::env::var_os("VALIDATE_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/validate-venv"));
+    assert!(
+        venv.join("bin/python").exists(),
+        "the validators are not installed at {}: run scripts/test.sh, or \
+         VALIDATE_VENV={} ../shared/validate/setup.sh",
+        venv.display(),
+        venv.display()
+    );
+    venv
+}
+
+/// `../shared/validate/NAME`.
+fn validator(name: &str) -> PathBuf {
+    let shared = std::env::var_os("CLEARANCE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared"));
+    let path = shared.join("validate").join(name);
+    assert!(path.exists(), "validator {} not found", path.display());
+    path
+}
+
+/// Runs an independent validator on `file`; returns (passed, its output).
+pub fn validate(script: &str, file: &Path) -> (bool, String) {
+    let venv = validate_venv();
+    let out = Command::new(validator(script))
+        .arg(file)
+        .env("VALIDATE_VENV", &venv)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                venv.join("bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .expect("validator runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Asserts that `file` passes `script`.
+pub fn assert_valid(script: &str, file: &Path) {
+    let (ok, text) = validate(script, file);
+    assert!(ok, "{script} rejected {}:\n{text}", file.display());
+}
