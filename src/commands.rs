@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::diag::Diagnostic;
 use crate::inventory::Inventory;
 use crate::inventory::cargo::{CargoError, CargoOptions, collect_cargo_inventory};
 use crate::sbom::{Format, SbomError, WriteOptions, read_sbom_file, write_sbom};
@@ -59,16 +60,64 @@ pub fn load_inventory(source: &InventorySource) -> Result<Inventory, CommandErro
     })
 }
 
-/// Runs `clearance sbom`: the document's bytes.
-pub fn sbom(request: &SbomRequest) -> Result<Vec<u8>, CommandError> {
+/// What `clearance sbom` produced.
+#[derive(Debug)]
+pub struct SbomOutput {
+    /// The document's bytes.
+    pub document: Vec<u8>,
+    /// Things worth telling the user that do not stop the command.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs `clearance sbom`: the document and any warnings about its completeness.
+pub fn sbom(request: &SbomRequest) -> Result<SbomOutput, CommandError> {
     let inventory = load_inventory(&request.source)?;
+    let warnings = completeness_warnings(&inventory);
     let options = WriteOptions {
         spec_version: request.spec_version.clone(),
         created: request.created.clone(),
         tool_name: TOOL_NAME.to_owned(),
         tool_version: TOOL_VERSION.to_owned(),
     };
-    Ok(write_sbom(&inventory, request.format, &options)?)
+    let document = write_sbom(&inventory, request.format, &options)?;
+    Ok(SbomOutput { document, warnings })
+}
+
+/// Warnings about what the NTIA minimum elements ask for and the inventory cannot say: the
+/// product's supplier, when neither the manifest nor `--supplier` names one.
+fn completeness_warnings(inventory: &Inventory) -> Vec<Diagnostic> {
+    let mut unsupplied: Vec<&str> = inventory
+        .components
+        .values()
+        .filter(|c| c.supplier.is_none() && c.authors.is_empty())
+        .map(|c| c.name.as_str())
+        .collect();
+    if unsupplied.is_empty() {
+        return Vec::new();
+    }
+    unsupplied.sort_unstable();
+    let shown = unsupplied
+        .iter()
+        .take(5)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = unsupplied.len().saturating_sub(5);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    vec![
+        Diagnostic::warning(
+            "sbom-no-supplier",
+            format!("no supplier is known for {shown}{more}; the SBOM says NOASSERTION, which the NTIA minimum elements do not accept"),
+        )
+        .with_help(
+            "name one with --supplier \"Your Org <contact@example.org>\", or in Cargo.toml under \
+             [workspace.metadata.clearance] or [package.metadata.clearance]: supplier = \"...\"",
+        ),
+    ]
 }
 
 /// Whether a document must carry a creation time even when none is pinned.

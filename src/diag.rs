@@ -105,6 +105,14 @@ impl Diagnostic {
         }
     }
 
+    /// A new warning diagnostic with a code and a message.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, message)
+        }
+    }
+
     /// Attaches a location.
     pub fn at(mut self, location: Location) -> Self {
         self.location = Some(Box::new(location));

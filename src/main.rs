@@ -60,6 +60,10 @@ struct WorkspaceArgs {
     /// Dependency kinds to include besides normal ones.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
     include: Vec<IncludeKind>,
+    /// Supplier of the workspace's own packages, e.g. "Acme Corp <oss@acme.example>"
+    /// (default: `[workspace.metadata.clearance] supplier`).
+    #[arg(long, value_name = "NAME")]
+    supplier: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -129,6 +133,7 @@ impl WorkspaceArgs {
                     IncludeKind::Dev => DepKind::Dev,
                 })
                 .collect::<BTreeSet<_>>(),
+            supplier: self.supplier.clone(),
         }
     }
 }
@@ -153,7 +158,11 @@ fn run_sbom(args: &SbomArgs) -> anyhow::Result<()> {
         spec_version: args.spec_version.clone(),
         created: commands::creation_time(epoch.as_deref(), requirement)?,
     };
-    let bytes = commands::sbom(&request)?;
+    let output = commands::sbom(&request)?;
+    for warning in &output.warnings {
+        eprintln!("{warning}");
+    }
+    let bytes = output.document;
     let destination = Destination::from_arg(args.output.as_deref());
     destination.write(&bytes).map_err(|e| match &destination {
         Destination::File(p) => anyhow::anyhow!("cannot write {}: {e}", p.display()),

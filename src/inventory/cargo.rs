@@ -61,6 +61,29 @@ struct Metadata {
     workspace_members: Vec<PackageId>,
     resolve: Option<Resolve>,
     workspace_root: PathBuf,
+    /// `[workspace.metadata]`, which cargo reports as the top-level `metadata`.
+    #[serde(default, rename = "metadata")]
+    workspace_metadata: Option<ManifestMetadata>,
+}
+
+/// `[package.metadata]` / `[workspace.metadata]`: only the `clearance` table is read.
+#[derive(Deserialize, Default)]
+struct ManifestMetadata {
+    #[serde(default)]
+    clearance: Option<ClearanceMetadata>,
+}
+
+/// `[package.metadata.clearance]` / `[workspace.metadata.clearance]`.
+#[derive(Deserialize, Default)]
+struct ClearanceMetadata {
+    /// Who supplies the package, e.g. `"Acme Corp <oss@acme.example>"`.
+    supplier: Option<String>,
+}
+
+impl ManifestMetadata {
+    fn supplier(&self) -> Option<&str> {
+        self.clearance.as_ref()?.supplier.as_deref()
+    }
 }
 
 #[derive(Deserialize)]
@@ -78,6 +101,8 @@ struct Package {
     repository: Option<String>,
     homepage: Option<String>,
     documentation: Option<String>,
+    #[serde(default)]
+    metadata: Option<ManifestMetadata>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +146,10 @@ pub struct CargoOptions {
     pub target: Option<String>,
     /// Dependency kinds to follow besides normal ones.
     pub include: BTreeSet<DepKind>,
+    /// The supplier of the workspace's own packages (`--supplier`), e.g.
+    /// `"Acme Corp <oss@acme.example>"`. A package's `[package.metadata.clearance] supplier`
+    /// takes precedence; `[workspace.metadata.clearance] supplier` is the fallback.
+    pub supplier: Option<String>,
 }
 
 /// What can go wrong while collecting from Cargo.
@@ -157,7 +186,7 @@ pub fn collect_cargo_inventory(options: &CargoOptions) -> Result<Inventory, Carg
     let metadata = run_cargo_metadata(&manifest, options)?;
     let lock_path = metadata.workspace_root.join("Cargo.lock");
     let checksums = read_checksums(&lock_path).map_err(CargoError::Lockfile)?;
-    Ok(build_inventory(&metadata, &checksums, &options.include))
+    Ok(build_inventory(&metadata, &checksums, options))
 }
 
 fn resolve_manifest(given: Option<&Path>) -> Result<PathBuf, CargoError> {
@@ -259,8 +288,15 @@ fn cargo_failure(manifest: &Path, stderr: &str) -> CargoError {
 fn build_inventory(
     metadata: &Metadata,
     checksums: &Checksums,
-    include: &BTreeSet<DepKind>,
+    options: &CargoOptions,
 ) -> Inventory {
+    let include = &options.include;
+    let local_supplier = options.supplier.as_deref().or_else(|| {
+        metadata
+            .workspace_metadata
+            .as_ref()
+            .and_then(ManifestMetadata::supplier)
+    });
     let resolve = metadata.resolve.as_ref();
     let packages: HashMap<&PackageId, &Package> =
         metadata.packages.iter().map(|p| (&p.id, p)).collect();
@@ -274,19 +310,18 @@ fn build_inventory(
     let reached = reachable(&root_ids, &edges_by_node, include);
 
     let ws_root = metadata.workspace_root.as_path();
+    let context = PackageContext {
+        ws_root,
+        checksums,
+        local_supplier,
+    };
     let mut inventory = Inventory::default();
     let mut ids: HashMap<&PackageId, ComponentId> = HashMap::with_capacity(reached.len());
     for pkg_id in &reached {
         let Some(pkg) = packages.get(pkg_id) else {
             continue;
         };
-        let component = component_of(
-            pkg,
-            ws_root,
-            members.contains(pkg_id),
-            checksums,
-            &mut inventory,
-        );
+        let component = context.component_of(pkg, members.contains(pkg_id), &mut inventory);
         ids.insert(pkg_id, component.id.clone());
         inventory.components.insert(component.id.clone(), component);
     }
@@ -374,38 +409,62 @@ fn reachable<'a>(
     seen
 }
 
-fn component_of(
-    pkg: &Package,
-    ws_root: &Path,
-    member: bool,
-    checksums: &Checksums,
-    inventory: &mut Inventory,
-) -> Component {
-    let name = pkg.name.clone();
-    let version = pkg.version.clone();
-    let source = source_of(pkg, ws_root);
-    let purl = cargo_purl(&name, &version, &source);
-    let mut c = Component::new(ComponentId(purl.clone()), name, version);
-    c.ecosystem = Ecosystem::Cargo;
-    c.purl = Some(purl);
-    c.sha256 = pkg.source.as_ref().and_then(|s| {
-        checksums
-            .get(&(c.name.clone(), c.version.clone(), s.clone()))
-            .cloned()
-    });
-    c.supplier = source.is_crates_io().then(|| Party {
-        name: "crates.io".to_owned(),
-        email: None,
-    });
-    c.source = source;
-    c.authors = pkg.authors.iter().map(|a| Party::parse(a)).collect();
-    c.description = non_empty(pkg.description.as_deref());
-    c.homepage = non_empty(pkg.homepage.as_deref());
-    c.repository = non_empty(pkg.repository.as_deref());
-    c.documentation = non_empty(pkg.documentation.as_deref());
-    c.workspace_member = member;
-    set_license(&mut c, pkg, inventory);
-    c
+/// What turning a package into a component needs besides the package.
+struct PackageContext<'a> {
+    ws_root: &'a Path,
+    checksums: &'a Checksums,
+    /// The supplier of workspace-local packages that name none themselves.
+    local_supplier: Option<&'a str>,
+}
+
+impl PackageContext<'_> {
+    fn component_of(&self, pkg: &Package, member: bool, inventory: &mut Inventory) -> Component {
+        let source = source_of(pkg, self.ws_root);
+        let purl = cargo_purl(&pkg.name, &pkg.version, &source);
+        let mut c = Component::new(ComponentId(purl.clone()), &pkg.name, &pkg.version);
+        c.ecosystem = Ecosystem::Cargo;
+        c.purl = Some(purl);
+        c.sha256 = pkg.source.as_ref().and_then(|s| {
+            self.checksums
+                .get(&(pkg.name.clone(), pkg.version.clone(), s.clone()))
+                .cloned()
+        });
+        c.supplier = self.supplier_of(pkg, &source);
+        c.source = source;
+        c.authors = pkg.authors.iter().map(|a| Party::parse(a)).collect();
+        c.description = non_empty(pkg.description.as_deref());
+        c.homepage = non_empty(pkg.homepage.as_deref());
+        c.repository = non_empty(pkg.repository.as_deref());
+        c.documentation = non_empty(pkg.documentation.as_deref());
+        c.workspace_member = member;
+        set_license(&mut c, pkg, inventory);
+        c
+    }
+
+    /// The supplier in SPDX's sense, the distribution source: the registry or git host a
+    /// package comes from; for local packages whoever the manifest or `--supplier` names.
+    fn supplier_of(&self, pkg: &Package, source: &Source) -> Option<Party> {
+        let named = pkg.metadata.as_ref().and_then(ManifestMetadata::supplier);
+        let organisation = |name: &str| Party {
+            name: name.to_owned(),
+            email: None,
+        };
+        match source {
+            _ if named.is_some() => named.map(Party::parse),
+            s if s.is_crates_io() => Some(organisation("crates.io")),
+            Source::Registry { url } | Source::Git { url, .. } => url_host(url).map(organisation),
+            Source::Path { .. } | Source::Unknown => self.local_supplier.map(Party::parse),
+        }
+    }
+}
+
+/// The host of a URL such as `https://git.example.com/x.git` or `ssh://git@host:22/x`.
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next()?;
+    (!host.is_empty()).then_some(host)
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
@@ -536,6 +595,23 @@ mod tests {
         assert_eq!(relative_path(base, Path::new("/w/ws")), ".");
         assert_eq!(relative_path(base, Path::new("/w/ws/a/b")), "a/b");
         assert_eq!(relative_path(base, Path::new("/w/other")), "../other");
+    }
+
+    #[test]
+    fn url_hosts() {
+        assert_eq!(
+            url_host("https://git.example.com/x.git"),
+            Some("git.example.com")
+        );
+        assert_eq!(
+            url_host("ssh://git@host.example:22/x"),
+            Some("host.example")
+        );
+        assert_eq!(
+            url_host("sparse+https://r.example/index/"),
+            Some("r.example")
+        );
+        assert_eq!(url_host(""), None);
     }
 
     #[test]

@@ -25,6 +25,16 @@ pub enum NormalisedLicense {
 ///
 /// Legacy forms are mapped with the `spdx` crate's lax mode: `/` as `OR`, imprecise names
 /// (`Apache 2.0`), `+` on GNU licenses as `-or-later`, bare deprecated GNU ids as `-only`.
+///
+/// ```
+/// use clearance::license::{NormalisedLicense, normalise_declared};
+///
+/// assert_eq!(
+///     normalise_declared("MIT/Apache-2.0"),
+///     NormalisedLicense::Expression("MIT OR Apache-2.0".into())
+/// );
+/// assert!(matches!(normalise_declared("Not A License"), NormalisedLicense::Invalid { .. }));
+/// ```
 pub fn normalise_declared(raw: &str) -> NormalisedLicense {
     let trimmed = raw.trim();
     if trimmed.is_empty() {

@@ -156,16 +156,16 @@ pub(super) fn download_location(c: &Component) -> String {
 
 fn supplier_text(c: &Component) -> String {
     match (&c.supplier, c.authors.first()) {
-        (Some(s), _) => format!("Organization: {}", s.name),
-        (None, Some(a)) => person(a),
+        (Some(s), _) => agent("Organization", s),
+        (None, Some(a)) => agent("Person", a),
         (None, None) => "NOASSERTION".to_owned(),
     }
 }
 
-fn person(p: &Party) -> String {
+fn agent(kind: &str, p: &Party) -> String {
     match &p.email {
-        Some(e) => format!("Person: {} ({e})", p.name),
-        None => format!("Person: {}", p.name),
+        Some(e) => format!("{kind}: {} ({e})", p.name),
+        None => format!("{kind}: {}", p.name),
     }
 }
 
@@ -189,7 +189,11 @@ pub(super) fn write(inventory: &Inventory, created: &str, options: &WriteOptions
             name: &c.name,
             version_info: &c.version,
             supplier: supplier_text(c),
-            originator: c.supplier.as_ref().and(c.authors.first()).map(person),
+            originator: c
+                .supplier
+                .as_ref()
+                .and(c.authors.first())
+                .map(|a| agent("Person", a)),
             download_location: download_location(c),
             files_analyzed: false,
             checksums: c

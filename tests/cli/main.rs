@@ -5,5 +5,6 @@ mod determinism;
 mod graph;
 mod readers;
 mod roundtrip;
+mod supplier;
 mod util;
 mod validators;
