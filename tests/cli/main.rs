@@ -3,6 +3,7 @@
 mod bad_input;
 mod determinism;
 mod graph;
+mod help;
 mod readers;
 mod roundtrip;
 mod supplier;

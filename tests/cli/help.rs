@@ -1,0 +1,18 @@
+//! The `--help` text is part of the interface: snapshots make every change to it visible in
+//! review.
+
+use crate::util::run_ok;
+
+fn help(args: &[&str]) -> String {
+    String::from_utf8(run_ok(args)).unwrap()
+}
+
+#[test]
+fn top_level_help() {
+    insta::assert_snapshot!(help(&["--help"]));
+}
+
+#[test]
+fn sbom_help() {
+    insta::assert_snapshot!(help(&["sbom", "--help"]));
+}
