@@ -125,12 +125,14 @@ pub struct Party {
 
 impl Party {
     /// Parses a Cargo-style author string: `Jane Doe <jane@example.com>`, or a bare name.
+    /// What stands in angle brackets counts as an e-mail only if it looks like one (authors
+    /// also write `Project <https://…>`); otherwise the string is kept whole as the name.
     pub fn parse(author: &str) -> Self {
         let author = author.trim();
         if let (Some(open), true) = (author.rfind('<'), author.ends_with('>')) {
             let name = author[..open].trim();
             let email = author[open + 1..author.len() - 1].trim();
-            if !email.is_empty() {
+            if looks_like_email(email) {
                 return Self {
                     name: if name.is_empty() { email } else { name }.to_owned(),
                     email: Some(email.to_owned()),
@@ -141,6 +143,18 @@ impl Party {
             name: author.to_owned(),
             email: None,
         }
+    }
+}
+
+fn looks_like_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !s.contains("://")
+                && !s.chars().any(char::is_whitespace)
+        }
+        None => false,
     }
 }
 
@@ -310,9 +324,17 @@ mod tests {
             }
         );
         assert_eq!(
-            Party::parse("<only@mail>").name,
-            "only@mail",
+            Party::parse("<only@mail.example>").name,
+            "only@mail.example",
             "a bare address is also the name"
+        );
+        assert_eq!(
+            Party::parse("PyO3 Project <https://github.com/PyO3>"),
+            Party {
+                name: "PyO3 Project <https://github.com/PyO3>".into(),
+                email: None
+            },
+            "a URL is not an e-mail"
         );
     }
 

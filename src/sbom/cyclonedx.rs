@@ -335,7 +335,7 @@ fn component<'a>(
     }
     let acknowledgement = modern.then_some("declared");
     let licenses = match &c.license {
-        Some(expr) if spdx::license_id(expr).is_some() => vec![LicenseChoice::License {
+        Some(expr) if is_single_license_id(expr) => vec![LicenseChoice::License {
             license: LicenseObj {
                 id: Some(expr),
                 name: None,
@@ -430,6 +430,12 @@ fn component<'a>(
         external_references,
         properties,
     }
+}
+
+/// True when `expr` is exactly one SPDX license id (`MPL-2.0+` or `X WITH Y` are expressions:
+/// CycloneDX's `license.id` only takes ids from the list).
+fn is_single_license_id(expr: &str) -> bool {
+    spdx::license_id(expr).is_some_and(|id| id.name == expr)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -828,4 +834,17 @@ fn spdx_or_ref(
         text,
     });
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_ids_go_into_license_id() {
+        assert!(is_single_license_id("MIT"));
+        assert!(!is_single_license_id("MPL-2.0+"));
+        assert!(!is_single_license_id("Apache-2.0 WITH LLVM-exception"));
+        assert!(!is_single_license_id("LicenseRef-x"));
+    }
 }

@@ -6,6 +6,12 @@
 //! author as originator. Edges map to `DEPENDS_ON`, `BUILD_DEPENDENCY_OF` and
 //! `DEV_DEPENDENCY_OF`; the document `DESCRIBES` its root(s). `LicenseRef-`s come with their
 //! text in `hasExtractedLicensingInfos`. Files are not listed (`filesAnalyzed: false`).
+//!
+//! Departure: SPDX 2.3 Annex D allows `+` after any license id, but spdx-tools (the reference
+//! validator) accepts it only where the license list has an `ID+` alias (the old GNU ids), so
+//! `MPL-2.0+` would make the document invalid for it. Such a term is written as
+//! `LicenseRef-MPL-2.0-or-later`, whose extracted info names the expression (`MPL-2.0+`), and
+//! read back as `MPL-2.0+`: the inventory never changes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -60,7 +66,7 @@ struct Package<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     homepage: Option<&'a str>,
     license_concluded: &'static str,
-    license_declared: &'a str,
+    license_declared: String,
     copyright_text: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
@@ -96,9 +102,28 @@ struct Relationship {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Extracted<'a> {
-    license_id: &'a str,
-    extracted_text: &'a str,
-    name: &'a str,
+    license_id: std::borrow::Cow<'a, str>,
+    extracted_text: std::borrow::Cow<'a, str>,
+    name: std::borrow::Cow<'a, str>,
+}
+
+/// `ID+` terms on ids without an `-or-later` form, as `LicenseRef-ID-or-later` (see the module
+/// documentation); everything else unchanged.
+fn rewrite_or_later(expr: &str) -> String {
+    or_later_terms(expr).fold(expr.to_owned(), |acc, term| {
+        acc.replace(term, &or_later_ref(term))
+    })
+}
+
+fn or_later_terms(expr: &str) -> impl Iterator<Item = &str> {
+    expr.split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|t| {
+            t.len() > 1 && t.ends_with('+') && spdx::license_id(&t[..t.len() - 1]).is_some()
+        })
+}
+
+fn or_later_ref(term: &str) -> String {
+    format!("LicenseRef-{}-or-later", &term[..term.len() - 1])
 }
 
 /// SPDX ids for every component: `SPDXRef-Package-NAME-VERSION`, with a digest suffix where
@@ -207,7 +232,10 @@ pub(super) fn write(inventory: &Inventory, created: &str, options: &WriteOptions
                 .collect(),
             homepage: c.homepage.as_deref().or(c.repository.as_deref()),
             license_concluded: "NOASSERTION",
-            license_declared: c.license.as_deref().unwrap_or("NOASSERTION"),
+            license_declared: c
+                .license
+                .as_deref()
+                .map_or_else(|| "NOASSERTION".to_owned(), rewrite_or_later),
             copyright_text: "NOASSERTION",
             description: c.description.as_deref(),
             external_refs: c
@@ -257,16 +285,33 @@ pub(super) fn write(inventory: &Inventory, created: &str, options: &WriteOptions
         });
     }
     let used_refs = used_license_refs(inventory);
-    let has_extracted_licensing_infos = inventory
+    let mut has_extracted_licensing_infos: Vec<Extracted> = inventory
         .license_refs
         .iter()
         .filter(|(id, _)| used_refs.contains(id.as_str()))
         .map(|(id, t)| Extracted {
-            license_id: id,
-            extracted_text: &t.text,
-            name: &t.name,
+            license_id: id.into(),
+            extracted_text: t.text.as_str().into(),
+            name: t.name.as_str().into(),
         })
         .collect();
+    let or_later: BTreeSet<&str> = inventory
+        .components
+        .values()
+        .filter_map(|c| c.license.as_deref())
+        .flat_map(or_later_terms)
+        .collect();
+    has_extracted_licensing_infos.extend(or_later.into_iter().map(|term| {
+        Extracted {
+        license_id: or_later_ref(term).into(),
+        extracted_text: format!(
+            "{} or, at the licensee's option, any later version (the SPDX expression `{term}`).",
+            &term[..term.len() - 1]
+        )
+        .into(),
+        name: term.into(),
+    }
+    }));
     let name = document_name(inventory);
     let doc = Document {
         spdx_version: "SPDX-2.3",
@@ -394,7 +439,16 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Inventory, Diagnostic> {
         name: doc.name.clone().unwrap_or_default(),
         ..Inventory::default()
     };
+    let mut or_later: HashMap<String, String> = HashMap::new();
     for x in &doc.has_extracted_licensing_infos {
+        if let Some(term) = x
+            .name
+            .as_deref()
+            .filter(|n| or_later_terms(n).next() == Some(*n))
+        {
+            or_later.insert(x.license_id.clone(), term.to_owned());
+            continue;
+        }
         inventory.license_refs.insert(
             x.license_id.clone(),
             LicenseRefText {
@@ -408,7 +462,14 @@ pub(super) fn read(path: &Path, text: &str) -> Result<Inventory, Diagnostic> {
         );
     }
     let mut by_spdx_id: HashMap<String, ComponentId> = HashMap::new();
-    for p in doc.packages {
+    for mut p in doc.packages {
+        for field in [&mut p.license_declared, &mut p.license_concluded] {
+            if let Some(l) = field.as_mut() {
+                for (id, term) in &or_later {
+                    *l = l.replace(id.as_str(), term);
+                }
+            }
+        }
         let (spdx_id, c) = package_component(p, &mut inventory.license_refs);
         by_spdx_id.insert(spdx_id, c.id.clone());
         inventory.components.insert(c.id.clone(), c);

@@ -124,3 +124,32 @@ fn a_virtual_workspace_with_independent_members_round_trips_through_a_workspace_
     let back = read_sbom(Path::new("ws.json"), std::str::from_utf8(&bytes).unwrap()).unwrap();
     assert_eq!(projection(&back), projection(&inv));
 }
+
+#[test]
+fn or_later_terms_round_trip_through_every_format() {
+    let mut inv = fixture_inventory();
+    let itoa = inv
+        .components
+        .values_mut()
+        .find(|c| c.name == "itoa")
+        .unwrap();
+    itoa.license = Some("MPL-2.0+ OR (Apache-2.0+ AND MIT)".to_owned());
+    let options = WriteOptions {
+        spec_version: None,
+        created: Some("2024-01-01T00:00:00Z".into()),
+        tool_name: "clearance".into(),
+        tool_version: "0".into(),
+    };
+    for format in [Format::CycloneDxJson, Format::SpdxJson, Format::Spdx3Json] {
+        let bytes = write_sbom(&inv, format, &options).unwrap();
+        let back = read_sbom(Path::new("x.json"), std::str::from_utf8(&bytes).unwrap()).unwrap();
+        assert_eq!(projection(&back), projection(&inv), "{format}");
+        assert_eq!(
+            back.license_refs.len(),
+            inv.license_refs.len(),
+            "{format}: no stray LicenseRefs"
+        );
+    }
+    let spdx = String::from_utf8(write_sbom(&inv, Format::SpdxJson, &options).unwrap()).unwrap();
+    assert!(spdx.contains("\"licenseDeclared\": \"LicenseRef-MPL-2.0-or-later OR (LicenseRef-Apache-2.0-or-later AND MIT)\""), "{spdx}");
+}
