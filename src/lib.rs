@@ -10,4 +10,5 @@ pub mod diag;
 pub mod inventory;
 pub mod license;
 pub mod output;
+pub mod policy;
 pub mod sbom;

@@ -103,6 +103,9 @@ struct Package {
     documentation: Option<String>,
     #[serde(default)]
     metadata: Option<ManifestMetadata>,
+    /// `null` when publishable anywhere, `[]` for `publish = false`.
+    #[serde(default)]
+    publish: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -437,6 +440,8 @@ impl PackageContext<'_> {
         c.repository = non_empty(pkg.repository.as_deref());
         c.documentation = non_empty(pkg.documentation.as_deref());
         c.workspace_member = member;
+        c.private = pkg.publish.as_ref().is_some_and(Vec::is_empty);
+        c.source_dir = pkg.manifest_path.parent().map(Path::to_owned);
         set_license(&mut c, pkg, inventory);
         c
     }

@@ -197,6 +197,12 @@ pub struct Component {
     pub documentation: Option<String>,
     /// True for the members of the workspace being described.
     pub workspace_member: bool,
+    /// True for packages that are never published (`publish = false`).
+    pub private: bool,
+    /// The package's source directory on this machine, when collected from a workspace (not
+    /// written to SBOMs: it is machine-specific).
+    #[serde(skip)]
+    pub source_dir: Option<std::path::PathBuf>,
 }
 
 impl Component {
@@ -220,6 +226,8 @@ impl Component {
             repository: None,
             documentation: None,
             workspace_member: false,
+            private: false,
+            source_dir: None,
         }
     }
 }
