@@ -4,9 +4,14 @@
 
 use std::path::PathBuf;
 
+use std::path::Path;
+
 use crate::diag::Diagnostic;
 use crate::inventory::Inventory;
 use crate::inventory::cargo::{CargoError, CargoOptions, collect_cargo_inventory};
+use crate::policy::diff::diff;
+use crate::policy::{Evaluation, Policy, PolicyError, default_policy, evaluate, load_policy};
+use crate::report::{Color, Context, ReportFormat, render_check, render_diff};
 use crate::sbom::{Format, SbomError, WriteOptions, read_sbom_file, write_sbom};
 
 /// Where the inventory comes from.
@@ -40,6 +45,17 @@ pub enum CommandError {
     /// Reading or writing an SBOM failed.
     #[error(transparent)]
     Sbom(#[from] SbomError),
+    /// The policy could not be read or is invalid.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// `--base-ref` could not be checked out.
+    #[error("cannot read the base revision {reference}: {reason}")]
+    BaseRef {
+        /// The git revision.
+        reference: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// `SOURCE_DATE_EPOCH` is set but not a timestamp.
     #[error(
         "SOURCE_DATE_EPOCH={0:?} is not a number of seconds since 1970-01-01 UTC; unset it or set it to e.g. the last commit's time (`git log -1 --format=%ct`)"
@@ -118,6 +134,263 @@ fn completeness_warnings(inventory: &Inventory) -> Vec<Diagnostic> {
              [workspace.metadata.clearance] or [package.metadata.clearance]: supplier = \"...\"",
         ),
     ]
+}
+
+/// Which policy to use.
+#[derive(Debug, Clone)]
+pub enum PolicyChoice {
+    /// `--policy FILE`.
+    File(PathBuf),
+    /// `clearance.toml` in the workspace or the current directory, else the built-in default.
+    Discover,
+}
+
+/// The policy file `choice` names, found for the workspace of `source`.
+pub fn resolve_policy(
+    choice: &PolicyChoice,
+    source: &InventorySource,
+) -> Result<Policy, CommandError> {
+    if let PolicyChoice::File(path) = choice {
+        return Ok(load_policy(path)?);
+    }
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let InventorySource::Cargo(options) = source
+        && let Some(m) = options.manifest_path.as_deref()
+    {
+        dirs.push(if m.is_dir() {
+            m.to_owned()
+        } else {
+            m.parent().map(Path::to_owned).unwrap_or_default()
+        });
+    }
+    dirs.push(PathBuf::new());
+    for dir in dirs {
+        let candidate = if dir.as_os_str().is_empty() {
+            PathBuf::from("clearance.toml")
+        } else {
+            dir.join("clearance.toml")
+        };
+        if candidate.is_file() {
+            return Ok(load_policy(&candidate)?);
+        }
+    }
+    Ok(default_policy())
+}
+
+/// How a check or diff ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing fails (warnings allowed): exit 0.
+    Pass,
+    /// Findings at error severity: exit 1.
+    Fail,
+}
+
+/// What `clearance check` needs.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    /// The input.
+    pub source: InventorySource,
+    /// The policy.
+    pub policy: PolicyChoice,
+    /// The report format.
+    pub format: ReportFormat,
+    /// Colours in human output.
+    pub color: Color,
+    /// The day exceptions are checked against.
+    pub today: time::Date,
+}
+
+/// A rendered report and the verdict behind it.
+#[derive(Debug)]
+pub struct ReportOutput {
+    /// The report's bytes.
+    pub report: Vec<u8>,
+    /// Pass or fail.
+    pub verdict: Verdict,
+}
+
+/// Runs `clearance check`.
+pub fn check(request: &CheckRequest) -> Result<ReportOutput, CommandError> {
+    let inventory = load_inventory(&request.source)?;
+    let policy = resolve_policy(&request.policy, &request.source)?;
+    let evaluation = evaluate(&policy, &inventory, request.today);
+    let ctx = Context::new(
+        policy.path.display().to_string(),
+        &inventory,
+        TOOL_VERSION,
+        request.color,
+    );
+    Ok(ReportOutput {
+        report: render_check(request.format, &ctx, &evaluation),
+        verdict: if evaluation.has_errors() {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        },
+    })
+}
+
+/// Where the base of a diff comes from.
+#[derive(Debug, Clone)]
+pub enum BaseSource {
+    /// An SBOM file.
+    Sbom(PathBuf),
+    /// A git revision of the workspace's repository, collected like the head.
+    GitRef(String),
+}
+
+/// Which findings fail a diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Only errors the head brings in (the pull-request gate).
+    New,
+    /// Any error in the head.
+    Any,
+}
+
+/// What `clearance diff` needs.
+#[derive(Debug, Clone)]
+pub struct DiffRequest {
+    /// The base.
+    pub base: BaseSource,
+    /// The head (the workspace, or an SBOM).
+    pub head: InventorySource,
+    /// The policy (applied to both).
+    pub policy: PolicyChoice,
+    /// Which findings fail.
+    pub fail_on: FailOn,
+    /// The report format.
+    pub format: ReportFormat,
+    /// Colours in human output.
+    pub color: Color,
+    /// The day exceptions are checked against.
+    pub today: time::Date,
+}
+
+/// Runs `clearance diff`.
+pub fn diff_command(request: &DiffRequest) -> Result<ReportOutput, CommandError> {
+    let head = load_inventory(&request.head)?;
+    let base = match &request.base {
+        BaseSource::Sbom(path) => read_sbom_file(path)?,
+        BaseSource::GitRef(reference) => inventory_at_revision(&request.head, reference)?,
+    };
+    let policy = resolve_policy(&request.policy, &request.head)?;
+    let base_eval: Evaluation = evaluate(&policy, &base, request.today);
+    let head_eval = evaluate(&policy, &head, request.today);
+    let result = diff(&base, &base_eval, &head, &head_eval);
+    let ctx = Context::new(
+        policy.path.display().to_string(),
+        &head,
+        TOOL_VERSION,
+        request.color,
+    );
+    let failing = match request.fail_on {
+        FailOn::New => result
+            .new
+            .iter()
+            .any(|f| f.severity == crate::diag::Severity::Error),
+        FailOn::Any => head_eval.has_errors(),
+    };
+    Ok(ReportOutput {
+        report: render_diff(request.format, &ctx, &result, &head_eval),
+        verdict: if failing {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        },
+    })
+}
+
+/// Collects the workspace of `head` as it is at git revision `reference`, from a temporary
+/// worktree that is removed afterwards; the working tree is not touched.
+fn inventory_at_revision(
+    head: &InventorySource,
+    reference: &str,
+) -> Result<Inventory, CommandError> {
+    let InventorySource::Cargo(options) = head else {
+        return Err(CommandError::BaseRef {
+            reference: reference.to_owned(),
+            reason: "--base-ref needs a workspace as the head, not --head FILE".to_owned(),
+        });
+    };
+    let fail = |reason: String| CommandError::BaseRef {
+        reference: reference.to_owned(),
+        reason,
+    };
+    let manifest = std::path::absolute(
+        options
+            .manifest_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("Cargo.toml")),
+    )
+    .map_err(|e| fail(e.to_string()))?;
+    let manifest = if manifest.is_dir() {
+        manifest.join("Cargo.toml")
+    } else {
+        manifest
+    };
+    let dir = manifest.parent().unwrap_or(Path::new(".")).to_owned();
+    let top = git(&dir, &["rev-parse", "--show-toplevel"]).map_err(fail)?;
+    let top = PathBuf::from(top.trim());
+    let relative = manifest
+        .strip_prefix(&top)
+        .map_err(|_| {
+            fail(format!(
+                "{} is not inside the repository {}",
+                manifest.display(),
+                top.display()
+            ))
+        })?
+        .to_owned();
+    let scratch = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let tree = scratch.path().join("base");
+    let tree_arg = tree.to_string_lossy().into_owned();
+    git(
+        &top,
+        &[
+            "worktree", "add", "--detach", "--quiet", &tree_arg, reference,
+        ],
+    )
+    .map_err(fail)?;
+    let _cleanup = Worktree {
+        repo: top.clone(),
+        path: tree_arg.clone(),
+    };
+    let mut base_options = options.clone();
+    base_options.manifest_path = Some(tree.join(relative));
+    Ok(crate::inventory::cargo::collect_cargo_inventory(
+        &base_options,
+    )?)
+}
+
+/// Removes the temporary worktree when dropped, whatever happened.
+struct Worktree {
+    repo: PathBuf,
+    path: String,
+}
+
+impl Drop for Worktree {
+    fn drop(&mut self) {
+        let _ = git(&self.repo, &["worktree", "remove", "--force", &self.path]);
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Whether a document must carry a creation time even when none is pinned.

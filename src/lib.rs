@@ -11,4 +11,5 @@ pub mod inventory;
 pub mod license;
 pub mod output;
 pub mod policy;
+pub mod report;
 pub mod sbom;

@@ -8,10 +8,14 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use clearance::commands::{self, InventorySource, SbomRequest, TimeRequirement};
+use clearance::commands::{
+    self, BaseSource, CheckRequest, DiffRequest, FailOn, InventorySource, PolicyChoice,
+    ReportOutput, SbomRequest, TimeRequirement, Verdict,
+};
 use clearance::inventory::DepKind;
 use clearance::inventory::cargo::{CargoOptions, FeatureSelection, LockMode, Network};
 use clearance::output::Destination;
+use clearance::report::{Color, ReportFormat};
 use clearance::sbom::Format;
 
 /// Supply-chain evidence for Cargo workspaces: SBOMs, license policy, notices, attestations.
@@ -32,6 +36,106 @@ enum Command {
     ///   clearance sbom --sbom other.spdx.json --format cyclonedx-json --spec-version 1.7
     #[command(verbatim_doc_comment)]
     Sbom(SbomArgs),
+    /// Check every component's license against the policy.
+    ///
+    /// Exit code 0 when nothing fails (warnings allowed), 1 when a finding is an error, 2 when
+    /// the input or the policy cannot be read.
+    ///
+    /// Examples:
+    ///   clearance check
+    ///   clearance check --policy deny.toml --format sarif -o clearance.sarif
+    ///   clearance check --sbom vendor.cdx.json --format markdown
+    #[command(verbatim_doc_comment)]
+    Check(CheckArgs),
+    /// Compare the licenses of a base and a head; fail only on what the head brings in.
+    ///
+    /// Examples:
+    ///   clearance diff --base-ref origin/main
+    ///   clearance diff --base-ref "$BASE_SHA" --format markdown >> "$GITHUB_STEP_SUMMARY"
+    ///   clearance diff --base old.cdx.json --head new.cdx.json --fail-on any
+    #[command(verbatim_doc_comment)]
+    Diff(DiffArgs),
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    /// Policy file: clearance's format or cargo-deny's deny.toml (default: clearance.toml in the
+    /// workspace or the current directory, else the built-in policies/default.toml).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: ReportFormatArg,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Colours in human output (auto: when writing to a terminal and NO_COLOR is unset).
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormatArg {
+    /// Grouped text with the rule behind each finding.
+    Human,
+    /// JSON (schema clearance-check/1, clearance-diff/1).
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// JUnit XML, one test case per component.
+    Junit,
+    /// Markdown for pull-request comments and $GITHUB_STEP_SUMMARY.
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorArg {
+    /// Colours on a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces them).
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// Check this SBOM (CycloneDX 1.4–1.7, SPDX 2.2/2.3/3.0 JSON) instead of a workspace.
+    #[arg(long, value_name = "FILE", conflicts_with = "manifest_path")]
+    sbom: Option<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    /// Errors the head brings in.
+    New,
+    /// Any error in the head.
+    Any,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("base_input").required(true).args(["base", "base_ref"])))]
+struct DiffArgs {
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// The base as an SBOM file.
+    #[arg(long, value_name = "FILE")]
+    base: Option<PathBuf>,
+    /// The base as a git revision of the workspace (read from a temporary worktree).
+    #[arg(long, value_name = "GITREF")]
+    base_ref: Option<String>,
+    /// The head as an SBOM file (default: the workspace).
+    #[arg(long, value_name = "FILE", conflicts_with = "manifest_path")]
+    head: Option<PathBuf>,
+    /// Which findings fail the command.
+    #[arg(long, value_enum, default_value = "new")]
+    fail_on: FailOnArg,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 #[derive(Args)]
@@ -162,9 +266,97 @@ fn run_sbom(args: &SbomArgs) -> anyhow::Result<()> {
     for warning in &output.warnings {
         eprintln!("{warning}");
     }
-    let bytes = output.document;
-    let destination = Destination::from_arg(args.output.as_deref());
-    destination.write(&bytes).map_err(|e| match &destination {
+    write_to(
+        &Destination::from_arg(args.output.as_deref()),
+        &output.document,
+    )
+}
+
+impl ReportArgs {
+    fn policy(&self) -> PolicyChoice {
+        match &self.policy {
+            Some(p) => PolicyChoice::File(p.clone()),
+            None => PolicyChoice::Discover,
+        }
+    }
+
+    fn format(&self) -> ReportFormat {
+        match self.format {
+            ReportFormatArg::Human => ReportFormat::Human,
+            ReportFormatArg::Json => ReportFormat::Json,
+            ReportFormatArg::Sarif => ReportFormat::Sarif,
+            ReportFormatArg::Junit => ReportFormat::Junit,
+            ReportFormatArg::Markdown => ReportFormat::Markdown,
+        }
+    }
+
+    /// Colours follow --color, then CLICOLOR_FORCE, then NO_COLOR, then whether the report
+    /// goes to a terminal.
+    fn color(&self) -> Color {
+        use std::io::IsTerminal;
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+        let on = match self.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto if set("CLICOLOR_FORCE") => true,
+            ColorArg::Auto if set("NO_COLOR") => false,
+            ColorArg::Auto => self.output.is_none() && std::io::stdout().is_terminal(),
+        };
+        if on { Color::Always } else { Color::Never }
+    }
+
+    fn write(&self, output: &ReportOutput) -> anyhow::Result<Verdict> {
+        write_to(
+            &Destination::from_arg(self.output.as_deref()),
+            &output.report,
+        )?;
+        Ok(output.verdict)
+    }
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+fn run_check(args: &CheckArgs) -> anyhow::Result<Verdict> {
+    let request = CheckRequest {
+        source: match &args.sbom {
+            Some(path) => InventorySource::Sbom(path.clone()),
+            None => InventorySource::Cargo(args.workspace.cargo_options()),
+        },
+        policy: args.report.policy(),
+        format: args.report.format(),
+        color: args.report.color(),
+        today: today(),
+    };
+    args.report.write(&commands::check(&request)?)
+}
+
+fn run_diff(args: &DiffArgs) -> anyhow::Result<Verdict> {
+    let request = DiffRequest {
+        base: match (&args.base, &args.base_ref) {
+            (Some(path), _) => BaseSource::Sbom(path.clone()),
+            (None, Some(reference)) => BaseSource::GitRef(reference.clone()),
+            (None, None) => unreachable!("clap requires --base or --base-ref"),
+        },
+        head: match &args.head {
+            Some(path) => InventorySource::Sbom(path.clone()),
+            None => InventorySource::Cargo(args.workspace.cargo_options()),
+        },
+        policy: args.report.policy(),
+        fail_on: match args.fail_on {
+            FailOnArg::New => FailOn::New,
+            FailOnArg::Any => FailOn::Any,
+        },
+        format: args.report.format(),
+        color: args.report.color(),
+        today: today(),
+    };
+    args.report.write(&commands::diff_command(&request)?)
+}
+
+fn write_to(destination: &Destination, bytes: &[u8]) -> anyhow::Result<()> {
+    destination.write(bytes).map_err(|e| match destination {
         Destination::File(p) => anyhow::anyhow!("cannot write {}: {e}", p.display()),
         Destination::Stdout => anyhow::anyhow!("cannot write to standard output: {e}"),
     })
@@ -173,10 +365,13 @@ fn run_sbom(args: &SbomArgs) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Sbom(args) => run_sbom(args),
+        Command::Sbom(args) => run_sbom(args).map(|()| Verdict::Pass),
+        Command::Check(args) => run_check(args),
+        Command::Diff(args) => run_diff(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Verdict::Pass) => ExitCode::SUCCESS,
+        Ok(Verdict::Fail) => ExitCode::from(1),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", render_error(&e));

@@ -189,7 +189,9 @@ pub fn collect_cargo_inventory(options: &CargoOptions) -> Result<Inventory, Carg
     let metadata = run_cargo_metadata(&manifest, options)?;
     let lock_path = metadata.workspace_root.join("Cargo.lock");
     let checksums = read_checksums(&lock_path).map_err(CargoError::Lockfile)?;
-    Ok(build_inventory(&metadata, &checksums, options))
+    let mut inventory = build_inventory(&metadata, &checksums, options);
+    inventory.origin = lock_path.is_file().then_some(lock_path);
+    Ok(inventory)
 }
 
 fn resolve_manifest(given: Option<&Path>) -> Result<PathBuf, CargoError> {

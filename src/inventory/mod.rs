@@ -255,6 +255,10 @@ pub struct Inventory {
     pub edges: Vec<Edge>,
     /// The texts behind the `LicenseRef-`s that components use, by id.
     pub license_refs: BTreeMap<String, LicenseRefText>,
+    /// The file the inventory was read from: `Cargo.lock` of a workspace, or an SBOM. Reports
+    /// point at lines in it.
+    #[serde(skip)]
+    pub origin: Option<std::path::PathBuf>,
 }
 
 impl Inventory {

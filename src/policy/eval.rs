@@ -44,7 +44,7 @@ pub enum Code {
     LicenseUnknown,
     /// An exception's `expires` date has passed.
     ExceptionExpired,
-    /// An exception matched no component.
+    /// An exception matched no component, or allowed nothing that needed it.
     ExceptionUnused,
     /// A clarification's pinned file changed or is missing.
     ClarificationStale,
@@ -88,7 +88,9 @@ impl Code {
             Code::ExceptionExpired => {
                 "A policy exception has passed its expiry date and no longer applies."
             }
-            Code::ExceptionUnused => "A policy exception matches no component.",
+            Code::ExceptionUnused => {
+                "A policy exception matches no component, or allows nothing that needed an exception."
+            }
             Code::ClarificationStale => {
                 "A clarified license file changed since the clarification was written, so the clarification no longer applies."
             }
@@ -210,6 +212,7 @@ impl Evaluation {
 pub fn evaluate(policy: &Policy, inventory: &Inventory, today: time::Date) -> Evaluation {
     let mut eval = Evaluation::default();
     let mut used: BTreeSet<usize> = BTreeSet::new();
+    let mut matched: BTreeSet<usize> = BTreeSet::new();
     let (live, expired): (Vec<&Exception>, Vec<&Exception>) = policy
         .exceptions
         .iter()
@@ -233,6 +236,7 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, today: time::Date) -> Ev
             .copied()
             .filter(|e| matches_package(&e.package, e.versions.as_ref(), c))
             .collect();
+        matched.extend(exceptions.iter().map(|e| e.line));
         let mut findings = Vec::new();
         let (expression, clarified_by) = clarified_expression(policy, c, &mut findings);
         let mut verdict = judge(policy, c, expression.as_deref(), &exceptions, &mut findings);
@@ -279,26 +283,23 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, today: time::Date) -> Ev
         eval.findings.extend(findings);
     }
     for e in policy.exceptions.iter().filter(|e| !used.contains(&e.line)) {
-        let anchor = Component::new(
-            ComponentId(format!("policy:{}", spec_name(&e.package))),
-            spec_name(&e.package),
-            "",
-        );
+        let name = spec_name(&e.package);
+        let anchor = Component::new(ComponentId(format!("policy:{name}")), name, "");
+        let message = if matched.contains(&e.line) {
+            format!(
+                "the exception for {name} was not needed: no license it allows had to be excepted"
+            )
+        } else {
+            format!("the exception for {name} matches no component")
+        };
         eval.findings.push(finding(
             Code::ExceptionUnused,
             Severity::Warning,
             &anchor,
             None,
             Vec::new(),
-            format!(
-                "the exception for {} matches no component",
-                spec_name(&e.package)
-            ),
-            rule(
-                policy,
-                e.line,
-                format!("[[exceptions]] {}", spec_name(&e.package)),
-            ),
+            message,
+            rule(policy, e.line, format!("[[exceptions]] {name}")),
             None,
         ));
     }
@@ -875,7 +876,8 @@ mod tests {
     #[test]
     fn cargo_deny_hash_matches_cargo_deny() {
         // The value cargo-deny's `hash` gives for this file (tests/fixtures/policies/README.md).
-        let text = include_bytes!("../../tests/fixtures/workspace/local/custom-license/LICENSE.txt");
+        let text =
+            include_bytes!("../../tests/fixtures/workspace/local/custom-license/LICENSE.txt");
         assert_eq!(cargo_deny_hash(text), 0x16a5_202d);
         assert_eq!(cargo_deny_hash(b"a\r\nb\n"), cargo_deny_hash(b"a\nb"));
     }

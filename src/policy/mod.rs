@@ -3,6 +3,7 @@
 //! evaluations. It returns data; printing and exit codes belong to the caller.
 
 pub mod categories;
+pub mod diff;
 pub mod eval;
 pub mod file;
 

@@ -155,7 +155,9 @@ pub fn read_sbom_file(path: &Path) -> Result<Inventory, SbomError> {
         path: path.display().to_string(),
         source,
     })?;
-    read_sbom(path, &text)
+    let mut inventory = read_sbom(path, &text)?;
+    inventory.origin = Some(path.to_owned());
+    Ok(inventory)
 }
 
 /// How each component is used by the roots: `Normal` when a path of normal edges reaches it,
