@@ -789,6 +789,8 @@ mod tests {
                 comp("c", "1.0.0", Some("GPL-3.0-only OR LicenseRef-Foo")),
                 comp("d", "1.0.0", Some("CC0-1.0")),
                 comp("e", "1.0.0", Some("MIT WITH LLVM-exception")),
+                comp("h", "1.0.0", Some("Apache-2.0 WITH LLVM-exception OR MIT")),
+                comp("i", "1.0.0", Some("Apache-2.0 WITH LLVM-exception")),
                 comp("f", "1.0.0", Some("LicenseRef-Foo")),
                 comp("g", "1.0.0", None),
             ],
@@ -799,8 +801,17 @@ mod tests {
                 ("b", "license-not-allowed"),
                 ("c", "license-denied"),
                 ("f", "license-unknown"),
-                ("g", "license-unknown")
+                ("g", "license-unknown"),
+                ("i", "license-not-allowed")
             ]
+        );
+        assert_eq!(e.findings[4].licenses, ["Apache-2.0 WITH LLVM-exception"]);
+        let allowed = |n: &str| {
+            e.verdicts[&ComponentId(format!("pkg:cargo/{n}@1.0.0"))].status == Status::Allowed
+        };
+        assert!(
+            allowed("e") && allowed("h"),
+            "an exception only adds permissions; an OR needs one allowed branch"
         );
         assert_eq!(
             e.verdicts[&ComponentId("pkg:cargo/a@1.0.0".into())].status,
@@ -809,6 +820,26 @@ mod tests {
         let denied = &e.findings[1];
         assert_eq!(denied.rule.as_ref().map(|r| r.line), Some(4));
         assert_eq!(denied.licenses, ["GPL-3.0-only", "LicenseRef-Foo"]);
+    }
+
+    #[test]
+    fn with_terms_follow_their_base_license_or_an_explicit_entry() {
+        let p = policy(
+            "[licenses]\nallow = [\"Apache-2.0\", \"GPL-2.0-only WITH Classpath-exception-2.0\"]\n",
+        );
+        let e = run(
+            &p,
+            vec![
+                comp("a", "1.0.0", Some("Apache-2.0 WITH LLVM-exception")),
+                comp(
+                    "b",
+                    "1.0.0",
+                    Some("GPL-2.0-only WITH Classpath-exception-2.0"),
+                ),
+                comp("c", "1.0.0", Some("GPL-2.0-only")),
+            ],
+        );
+        assert_eq!(codes(&e), [("c", "license-not-allowed")]);
     }
 
     #[test]

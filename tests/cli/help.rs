@@ -16,3 +16,13 @@ fn top_level_help() {
 fn sbom_help() {
     insta::assert_snapshot!(help(&["sbom", "--help"]));
 }
+
+#[test]
+fn check_help() {
+    insta::assert_snapshot!(help(&["check", "--help"]));
+}
+
+#[test]
+fn diff_help() {
+    insta::assert_snapshot!(help(&["diff", "--help"]));
+}

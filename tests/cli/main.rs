@@ -1,7 +1,9 @@
 //! Integration tests of the `clearance` binary and library, one test binary.
 
 mod bad_input;
+mod check;
 mod determinism;
+mod diff;
 mod graph;
 mod help;
 mod readers;
