@@ -368,9 +368,7 @@ fn an_sbom_from_another_tool_can_be_checked() {
 fn clearance_toml_in_the_workspace_is_found() {
     let dir = tempfile::tempdir().unwrap();
     let src = fixture("bad/stale-lock");
-    for f in ["Cargo.toml"] {
-        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
-    }
+    std::fs::copy(src.join("Cargo.toml"), dir.path().join("Cargo.toml")).unwrap();
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
     std::fs::write(dir.path().join("src/lib.rs"), "").unwrap();
     std::fs::create_dir_all(dir.path().join("stale-dep/src")).unwrap();
