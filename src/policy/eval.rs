@@ -905,6 +905,21 @@ mod tests {
     }
 
     #[test]
+    fn codes_are_unique_and_documented() {
+        let docs = include_str!("../../docs/findings.md");
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            assert!(
+                docs.contains(&format!("| `{}` |", code.as_str())),
+                "{} is not in docs/findings.md",
+                code.as_str()
+            );
+            assert!(!code.description().is_empty() && !code.help().is_empty());
+        }
+    }
+
+    #[test]
     fn cargo_deny_hash_matches_cargo_deny() {
         // The value cargo-deny's `hash` gives for this file (tests/fixtures/policies/README.md).
         let text =
