@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # usage: scripts/bench.sh [WORKLOAD...]   (default: ../shared/bench/medium ../shared/bench/large)
 #
-# Times `clearance sbom` against `cargo metadata --offline --locked` (the floor it is held to)
-# and, where installed, cargo-cyclonedx and cargo-sbom, on copies of the benchmark workspaces
-# (hyperfine, median of 10 runs after 2 warm-ups), and reports clearance's own peak RSS
-# (scripts/peak-rss.py, children excluded). Needs hyperfine and the workloads' crates in the
-# cargo cache (`cargo fetch --manifest-path WORKLOAD/Cargo.toml` once). Not part of the tests.
+# Times, on copies of the benchmark workspaces (hyperfine, 10 runs after 2 warm-ups):
+#   - `clearance sbom` against `cargo metadata --offline --locked` (the floor it is held to)
+#     and, where installed, cargo-cyclonedx and cargo-sbom;
+#   - `clearance check` against `cargo deny check licenses`, both with the peers' deny.toml;
+#   - `clearance diff` of two SBOM files of the workspace (CycloneDX base, SPDX head);
+# and reports clearance's own peak RSS (scripts/peak-rss.py, children excluded). Needs hyperfine
+# and the workloads' crates in the cargo cache (`cargo fetch --manifest-path WORKLOAD/Cargo.toml`
+# once). Not part of the tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 workloads=("$@")
@@ -30,6 +33,17 @@ for src in "${workloads[@]}"; do
   echo "== $name ($(grep -c '^\[\[package\]\]' "$w/Cargo.lock") locked packages)"
   hyperfine -N --style basic -w 2 -r 10 --export-markdown "$scratch/$name.md" "${cmds[@]}" >/dev/null
   cat "$scratch/$name.md"
+  cp "$here/../shared/bench/peers/deny.toml" "$w/deny.toml"
+  "$bin" sbom --offline --manifest-path "$m" --supplier bench -o "$scratch/base.cdx.json"
+  SOURCE_DATE_EPOCH=0 "$bin" sbom --offline --manifest-path "$m" --supplier bench --format spdx-json -o "$scratch/head.spdx.json"
+  cmds=(-n "cargo metadata --offline --locked" "cargo metadata --format-version 1 --offline --locked --manifest-path $m"
+        -n "clearance check (deny.toml)" "$bin check --offline --manifest-path $m --policy $w/deny.toml --format json -o $scratch/check.json"
+        -n "clearance diff (2 SBOM files)" "$bin diff --base $scratch/base.cdx.json --head $scratch/head.spdx.json --policy $w/deny.toml --format json -o $scratch/diff.json")
+  if cargo deny --version >/dev/null 2>&1; then
+    cmds+=(-n "cargo deny check licenses" "cargo deny --manifest-path $m --offline check --config $w/deny.toml licenses")
+  fi
+  hyperfine -N -i --style basic -w 2 -r 10 --export-markdown "$scratch/$name-check.md" "${cmds[@]}" >/dev/null
+  cat "$scratch/$name-check.md"
   for fmt in cyclonedx-json spdx-json; do
     python3 "$here/scripts/peak-rss.py" "$bin" sbom --offline --format "$fmt" --manifest-path "$m" -o "$scratch/out" 2>&1 \
       | sed "s/^/clearance sbom --format $fmt own /"

@@ -7,7 +7,7 @@
 //! originators as `Organization`/`Person` agents), a `simplelicensing_LicenseExpression` per
 //! distinct declared license linked by `hasDeclaredLicense`, and `dependsOn` relationships:
 //! plain `Relationship`s for normal edges, `LifecycleScopedRelationship`s scoped `build` or
-//! `development` for the others. `LicenseRef-`s map to `simplelicensing_SimpleLicensingText`
+//! `development` for the others, one per dependent and scope. `LicenseRef-`s map to `simplelicensing_SimpleLicensingText`
 //! elements through `simplelicensing_customIdToUri`.
 //!
 //! Keys are written in sorted order (serde_json's map), which JSON-LD does not mind.
@@ -136,23 +136,20 @@ pub(super) fn write(inventory: &Inventory, created: &str, options: &WriteOptions
             ));
         }
     }
+    // One relationship per dependent and scope, listing all its dependencies of that kind.
+    let mut grouped: BTreeMap<(&ComponentId, DepKind), Vec<String>> = BTreeMap::new();
     for e in &inventory.edges {
-        let scope = match e.kind {
+        grouped.entry((&e.from, e.kind)).or_default().push(pkg_iri[&e.to].clone());
+    }
+    for ((from, kind), to) in grouped {
+        let scope = match kind {
             DepKind::Normal => None,
             DepKind::Build => Some("build"),
             DepKind::Dev => Some("development"),
         };
-        let rel = relationship(
-            &iri,
-            relationships.len(),
-            &pkg_iri[&e.from],
-            "dependsOn",
-            &[pkg_iri[&e.to].clone()],
-            scope,
-        );
+        let rel = relationship(&iri, relationships.len(), &pkg_iri[from], "dependsOn", &to, scope);
         relationships.push(rel);
     }
-
     let used = used_license_refs(inventory);
     let custom: Vec<Value> = inventory
         .license_refs
