@@ -139,7 +139,10 @@ pub(super) fn write(inventory: &Inventory, created: &str, options: &WriteOptions
     // One relationship per dependent and scope, listing all its dependencies of that kind.
     let mut grouped: BTreeMap<(&ComponentId, DepKind), Vec<String>> = BTreeMap::new();
     for e in &inventory.edges {
-        grouped.entry((&e.from, e.kind)).or_default().push(pkg_iri[&e.to].clone());
+        grouped
+            .entry((&e.from, e.kind))
+            .or_default()
+            .push(pkg_iri[&e.to].clone());
     }
     for ((from, kind), to) in grouped {
         let scope = match kind {
@@ -147,7 +150,14 @@ pub(super) fn write(inventory: &Inventory, created: &str, options: &WriteOptions
             DepKind::Build => Some("build"),
             DepKind::Dev => Some("development"),
         };
-        let rel = relationship(&iri, relationships.len(), &pkg_iri[from], "dependsOn", &to, scope);
+        let rel = relationship(
+            &iri,
+            relationships.len(),
+            &pkg_iri[from],
+            "dependsOn",
+            &to,
+            scope,
+        );
         relationships.push(rel);
     }
     let used = used_license_refs(inventory);
