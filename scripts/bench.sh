@@ -40,12 +40,12 @@ for src in "${workloads[@]}"; do
         -n "clearance check (deny.toml)" "$bin check --offline --manifest-path $m --policy $w/deny.toml --format json -o $scratch/check.json"
         -n "clearance diff (2 SBOM files)" "$bin diff --base $scratch/base.cdx.json --head $scratch/head.spdx.json --policy $w/deny.toml --format json -o $scratch/diff.json")
   if cargo deny --version >/dev/null 2>&1; then
-    cmds+=(-n "cargo deny check licenses" "cargo deny --manifest-path $m --offline check --config $w/deny.toml licenses")
+    cmds+=(-n "cargo deny check licenses" "cargo deny --manifest-path $m --offline --config $w/deny.toml check licenses")
   fi
-  hyperfine -N -i --style basic -w 2 -r 10 --export-markdown "$scratch/$name-check.md" "${cmds[@]}" >/dev/null
+  hyperfine -N --style basic -w 2 -r 10 --export-markdown "$scratch/$name-check.md" "${cmds[@]}" >/dev/null
   cat "$scratch/$name-check.md"
   for fmt in cyclonedx-json spdx-json; do
-    python3 "$here/scripts/peak-rss.py" "$bin" sbom --offline --format "$fmt" --manifest-path "$m" -o "$scratch/out" 2>&1 \
+    python3 "$here/scripts/peak-rss.py" "$bin" sbom --offline --supplier bench --format "$fmt" --manifest-path "$m" -o "$scratch/out" 2>&1 \
       | sed "s/^/clearance sbom --format $fmt own /"
   done
   echo

@@ -23,7 +23,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
-use sha2::Digest;
 use spdx::{LicenseItem, LicenseReq, Licensee};
 
 use super::categories::{Category, category_of};
@@ -424,7 +423,7 @@ fn stale_file(cl: &Clarification, c: &Component) -> Option<(String, String)> {
             return Some((f.path.clone(), "is missing from the package".to_owned()));
         };
         let matches = match &f.digest {
-            FileDigest::Sha256(want) => sha256_hex(&bytes) == *want,
+            FileDigest::Sha256(want) => crate::license::sha256_hex(&bytes) == *want,
             FileDigest::XxHash32(want) => cargo_deny_hash(&bytes) == *want,
         };
         if !matches {
@@ -436,7 +435,7 @@ fn stale_file(cl: &Clarification, c: &Component) -> Option<(String, String)> {
                 f.path.clone(),
                 format!(
                     "changed: the clarification pins {want}, the file now has sha256 {}",
-                    sha256_hex(&bytes)
+                    crate::license::sha256_hex(&bytes)
                 ),
             ));
         }
@@ -450,14 +449,6 @@ fn read_inside(root: &Path, file: &str) -> Option<Vec<u8>> {
     path.starts_with(&root)
         .then(|| std::fs::read(path).ok())
         .flatten()
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// cargo-deny's license-file hash: XxHash32 (seed 0) of the text with `\r\n` as `\n` and a
@@ -481,7 +472,7 @@ fn clarify_block(c: &Component, expression: Option<&str>, file: &str) -> Option<
         c.version,
         expression.unwrap_or("LicenseRef-..."),
         file,
-        sha256_hex(&bytes)
+        crate::license::sha256_hex(&bytes)
     ))
 }
 

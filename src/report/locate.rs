@@ -94,19 +94,39 @@ fn lock_lines(text: &str, inventory: &Inventory) -> HashMap<ComponentId, usize> 
         .collect()
 }
 
+/// One pass over the SBOM's lines: the first line of each quoted purl (`"pkg:…"`) and of each
+/// `"name": "…"` value, then each component by purl, else by name.
 fn sbom_lines(text: &str, inventory: &Inventory) -> HashMap<ComponentId, usize> {
-    let line_of = |needle: &str| {
-        text.find(needle)
-            .map(|at| text[..at].matches('\n').count() + 1)
-    };
+    let mut purls: HashMap<&str, usize> = HashMap::new();
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("\"pkg:") {
+            let tail = &rest[at + 1..];
+            let end = tail.find('"').unwrap_or(tail.len());
+            purls.entry(&tail[..end]).or_insert(i + 1);
+            rest = &tail[end..];
+        }
+        if let Some(at) = line.find("\"name\"") {
+            let value = line[at + 6..]
+                .trim_start()
+                .trim_start_matches(':')
+                .trim_start();
+            if let Some(v) = value.strip_prefix('"') {
+                names
+                    .entry(&v[..v.find('"').unwrap_or(v.len())])
+                    .or_insert(i + 1);
+            }
+        }
+    }
     inventory
         .components
         .values()
         .filter_map(|c| {
-            let by_purl = c.purl.as_deref().and_then(|p| line_of(&format!("\"{p}\"")));
+            let by_purl = c.purl.as_deref().and_then(|p| purls.get(p));
             by_purl
-                .or_else(|| line_of(&format!("\"{}\"", c.name)))
-                .map(|l| (c.id.clone(), l))
+                .or_else(|| names.get(c.name.as_str()))
+                .map(|l| (c.id.clone(), *l))
         })
         .collect()
 }

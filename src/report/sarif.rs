@@ -53,7 +53,7 @@ fn location(ctx: &Context<'_>, f: &Finding) -> Value {
 }
 
 fn fingerprint(f: &Finding) -> String {
-    crate::policy::eval::sha256_hex(
+    crate::license::sha256_hex(
         format!("{}\0{}\0{}", f.code.as_str(), f.name, f.licenses.join(" ")).as_bytes(),
     )
 }
