@@ -7,6 +7,7 @@
 
 pub mod commands;
 pub mod diag;
+pub mod evidence;
 pub mod inventory;
 pub mod license;
 pub mod output;

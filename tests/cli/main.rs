@@ -4,6 +4,7 @@ mod bad_input;
 mod check;
 mod determinism;
 mod diff;
+mod evidence;
 mod graph;
 mod help;
 mod readers;

@@ -1,0 +1,71 @@
+//! License evidence gathered from the fixture workspace's sources: files found, texts
+//! detected, copyright lines, and the cache reused on a second run.
+
+use std::collections::BTreeSet;
+
+use clearance::evidence::gather_evidence;
+use clearance::inventory::cargo::{CargoOptions, Network, collect_cargo_inventory};
+use clearance::inventory::{DepKind, Inventory};
+use clearance::license::cache::Cache;
+
+use crate::util::workspace_manifest;
+
+fn inventory() -> Inventory {
+    collect_cargo_inventory(&CargoOptions {
+        manifest_path: Some(workspace_manifest()),
+        network: Network::Offline,
+        include: BTreeSet::from([DepKind::Build, DepKind::Dev]),
+        ..CargoOptions::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn files_texts_and_copyrights_of_the_fixture() {
+    let inv = inventory();
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = gather_evidence(&inv, &Cache::at(dir.path()));
+    let of = |name: &str| {
+        let c = inv.components.values().find(|c| c.name == name).unwrap();
+        &evidence.packages[&c.id]
+    };
+    let itoa = of("itoa");
+    let paths: Vec<&str> = itoa.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["LICENSE-APACHE", "LICENSE-MIT"]);
+    assert_eq!(itoa.detected_ids(0.9), ["Apache-2.0", "MIT"]);
+    let custom = of("custom-license");
+    assert_eq!(custom.files[0].path, "LICENSE.txt");
+    assert_eq!(
+        custom.copyrights(),
+        ["Copyright (c) 2023 Example Corp. All rights reserved."]
+    );
+    assert!(
+        custom.detected_ids(0.9).is_empty(),
+        "a proprietary text is no SPDX license"
+    );
+    assert!(
+        of("legacy-lgpl").files.is_empty(),
+        "it ships no license file"
+    );
+
+    // A second run reads the cache: same result.
+    let again = gather_evidence(&inv, &Cache::at(dir.path()));
+    assert_eq!(again, evidence);
+    let cached = walk(dir.path());
+    assert!(
+        cached.iter().any(|p| p.ends_with(".json")),
+        "registry crates are cached by checksum"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out
+}
