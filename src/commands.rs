@@ -56,6 +56,9 @@ pub enum CommandError {
         /// What went wrong.
         reason: String,
     },
+    /// A template could not be rendered.
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
     /// `SOURCE_DATE_EPOCH` is set but not a timestamp.
     #[error(
         "SOURCE_DATE_EPOCH={0:?} is not a number of seconds since 1970-01-01 UTC; unset it or set it to e.g. the last commit's time (`git log -1 --format=%ct`)"
@@ -391,6 +394,41 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
         ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// What `clearance notice` needs.
+#[derive(Debug, Clone)]
+pub struct NoticeRequest {
+    /// The input (a workspace: its packages' sources are read).
+    pub source: InventorySource,
+    /// The policy (its `min-confidence` applies to detected licenses).
+    pub policy: PolicyChoice,
+    /// A template instead of the built-in one.
+    pub template: Option<PathBuf>,
+    /// Print the template context as JSON instead of rendering.
+    pub dump_context: bool,
+    /// Where detection results are cached.
+    pub cache: crate::license::cache::Cache,
+}
+
+/// Runs `clearance notice`: the rendered NOTICE, or the context as JSON.
+pub fn notice(request: &NoticeRequest) -> Result<Vec<u8>, CommandError> {
+    let inventory = load_inventory(&request.source)?;
+    let policy = resolve_policy(&request.policy, &request.source)?;
+    let evidence = crate::evidence::gather_evidence(&inventory, &request.cache);
+    let context =
+        crate::render::build_context(&inventory, &evidence, policy.min_confidence, TOOL_VERSION);
+    if request.dump_context {
+        let mut out = serde_json::to_vec_pretty(&context).expect("the context serialises");
+        out.push(b'\n');
+        return Ok(out);
+    }
+    Ok(crate::render::render(
+        crate::render::Document::Notice,
+        &context,
+        request.template.as_deref(),
+    )?
+    .into_bytes())
 }
 
 /// Whether a document must carry a creation time even when none is pinned.

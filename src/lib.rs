@@ -12,5 +12,6 @@ pub mod inventory;
 pub mod license;
 pub mod output;
 pub mod policy;
+pub mod render;
 pub mod report;
 pub mod sbom;

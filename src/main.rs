@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use clearance::commands::{
-    self, BaseSource, CheckRequest, DiffRequest, FailOn, InventorySource, PolicyChoice,
-    ReportOutput, SbomRequest, TimeRequirement, Verdict,
+    self, BaseSource, CheckRequest, DiffRequest, FailOn, InventorySource, NoticeRequest,
+    PolicyChoice, ReportOutput, SbomRequest, TimeRequirement, Verdict,
 };
 use clearance::inventory::DepKind;
 use clearance::inventory::cargo::{CargoOptions, FeatureSelection, LockMode, Network};
@@ -55,6 +55,37 @@ enum Command {
     ///   clearance diff --base old.cdx.json --head new.cdx.json --fail-on any
     #[command(verbatim_doc_comment)]
     Diff(DiffArgs),
+    /// Write the NOTICE file: every license text once, the packages under it with their
+    /// copyright lines, then the NOTICE files of dependencies.
+    ///
+    /// License texts and copyright lines are read from each package's sources (the cargo
+    /// registry cache, git checkouts, path dependencies); what the texts are is detected and
+    /// cached per package checksum.
+    ///
+    /// Examples:
+    ///   clearance notice -o NOTICE
+    ///   clearance notice --template my-notice.hbs -o NOTICE
+    ///   clearance notice --dump-context > context.json
+    #[command(verbatim_doc_comment)]
+    Notice(NoticeArgs),
+}
+
+#[derive(Args)]
+struct NoticeArgs {
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// Policy file (its min-confidence applies to licenses detected from text).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// A handlebars template instead of the built-in templates/NOTICE.hbs.
+    #[arg(long, value_name = "FILE")]
+    template: Option<PathBuf>,
+    /// Print the JSON context templates see (docs/templates.md) instead of rendering.
+    #[arg(long)]
+    dump_context: bool,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -355,6 +386,23 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<Verdict> {
     args.report.write(&commands::diff_command(&request)?)
 }
 
+fn run_notice(args: &NoticeArgs) -> anyhow::Result<()> {
+    let request = NoticeRequest {
+        source: InventorySource::Cargo(args.workspace.cargo_options()),
+        policy: match &args.policy {
+            Some(p) => PolicyChoice::File(p.clone()),
+            None => PolicyChoice::Discover,
+        },
+        template: args.template.clone(),
+        dump_context: args.dump_context,
+        cache: clearance::license::cache::Cache::user(),
+    };
+    write_to(
+        &Destination::from_arg(args.output.as_deref()),
+        &commands::notice(&request)?,
+    )
+}
+
 fn write_to(destination: &Destination, bytes: &[u8]) -> anyhow::Result<()> {
     destination.write(bytes).map_err(|e| match destination {
         Destination::File(p) => anyhow::anyhow!("cannot write {}: {e}", p.display()),
@@ -368,6 +416,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => run_sbom(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
         Command::Diff(args) => run_diff(args),
+        Command::Notice(args) => run_notice(args).map(|()| Verdict::Pass),
     };
     match result {
         Ok(Verdict::Pass) => ExitCode::SUCCESS,

@@ -45,7 +45,8 @@ fn is_statement(line: &str) -> bool {
         "{yyyy}",
         "copyright (c) <",
         "copyright license",
-        "copyright and license",
+        "copyright and ",
+        "permission notice",
         "copyright law",
         "copyright statement",
         "copyright, patent",
@@ -65,6 +66,11 @@ fn is_statement(line: &str) -> bool {
         .as_bytes()
         .windows(4)
         .any(|w| w.iter().all(u8::is_ascii_digit) && (w[0] == b'1' || w[0] == b'2'));
+    // A bare `(c)` also starts list items in license texts ("(c) You must retain …"): there a
+    // year is required.
+    if lower.starts_with("(c)") && !has_year {
+        return false;
+    }
     let after = lower
         .trim_start_matches("portions ")
         .trim_start_matches("copyright")
@@ -94,6 +100,8 @@ mod tests {
     #[test]
     fn license_boilerplate_is_not_a_statement() {
         for line in [
+            "(c) You must retain, in the Source form of any Derivative Works",
+            "COPYRIGHT AND PERMISSION NOTICE",
             "Copyright and license",
             "copyright law of the United States",
             "Copyright (c) <year> <copyright holders>",

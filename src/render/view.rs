@@ -1,0 +1,263 @@
+//! The view model templates see (`--dump-context` prints it; docs/templates.md documents
+//! it). It is built once, sorted, from the inventory, the license evidence and the policy's
+//! verdicts; templates only lay it out.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::evidence::Evidence;
+use crate::inventory::{Component, Inventory};
+use crate::license::files::FileKind;
+
+/// What every template gets.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    /// The product described.
+    pub product: Product,
+    /// The tool that rendered it.
+    pub tool: Tool,
+    /// Each license used, with its text once and the packages under it.
+    pub licenses: Vec<LicenseSection>,
+    /// Apache-2.0 §4(d) NOTICE files of dependencies, verbatim.
+    pub notices: Vec<NoticeFile>,
+    /// Every component, one row each.
+    pub packages: Vec<PackageRow>,
+}
+
+/// The product.
+#[derive(Debug, Clone, Serialize)]
+pub struct Product {
+    /// Its name.
+    pub name: String,
+    /// Its version, when it has one.
+    pub version: String,
+}
+
+/// The tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    /// `clearance`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// One license and the packages under it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenseSection {
+    /// The SPDX id or `LicenseRef-`.
+    pub id: String,
+    /// The full name.
+    pub name: String,
+    /// The text: as found in a package's own license file (copyright lines removed), else the
+    /// SPDX License List's text, else the text behind the `LicenseRef-`.
+    pub text: String,
+    /// Where the text came from: `package NAME VERSION FILE`, `SPDX License List`, or
+    /// `declared`.
+    pub text_source: String,
+    /// The packages whose license includes it, sorted by name and version.
+    pub packages: Vec<PackageRef>,
+}
+
+/// A package under a license.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageRef {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Its copyright statements, from its license and NOTICE files.
+    pub copyrights: Vec<String>,
+}
+
+/// A NOTICE file carried verbatim.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeFile {
+    /// The package it belongs to.
+    pub package: String,
+    /// Its version.
+    pub version: String,
+    /// The file's path in the package.
+    pub path: String,
+    /// The text, as it is.
+    pub text: String,
+}
+
+/// One component as a table row.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageRow {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// The declared license expression.
+    pub license: Option<String>,
+    /// SPDX ids its license files were found to be (confidence at least the policy's).
+    pub detected: Vec<String>,
+    /// The best confidence of those detections.
+    pub confidence: Option<f32>,
+    /// Its copyright statements.
+    pub copyrights: Vec<String>,
+    /// Its license and NOTICE files.
+    pub files: Vec<String>,
+    /// Package URL.
+    pub purl: Option<String>,
+    /// `registry`, `git`, `path` or `unknown`.
+    pub source: String,
+    /// Source repository.
+    pub repository: Option<String>,
+    /// A declared `license-file` that was refused.
+    pub refused_license_file: Option<String>,
+}
+
+/// The license ids of an expression (the terms, exceptions dropped), in order.
+fn expression_ids(expr: &str) -> Vec<String> {
+    match spdx::Expression::parse(expr) {
+        Ok(e) => e
+            .requirements()
+            .map(|r| match &r.req.license {
+                spdx::LicenseItem::Spdx { id, .. } => id.name.to_owned(),
+                spdx::LicenseItem::Other(other) => other.to_string(),
+            })
+            .collect(),
+        Err(_) => vec![expr.to_owned()],
+    }
+}
+
+fn source_kind(c: &Component) -> &'static str {
+    match c.source {
+        crate::inventory::Source::Registry { .. } => "registry",
+        crate::inventory::Source::Git { .. } => "git",
+        crate::inventory::Source::Path { .. } => "path",
+        crate::inventory::Source::Unknown => "unknown",
+    }
+}
+
+/// Removes copyright statements from a license text, so that one package's text can stand
+/// for all packages under that license.
+fn without_copyright_lines(text: &str) -> String {
+    let statements: BTreeSet<String> = crate::license::copyright::copyright_lines(text)
+        .into_iter()
+        .collect();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            !statements.contains(
+                &l.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .trim_start_matches(['*', '#', '/', ';', '-', '"', '\''])
+                    .trim()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let mut out = kept.join("\n").trim_matches('\n').to_owned();
+    out.push('\n');
+    out
+}
+
+/// Builds the context for `inventory`, its `evidence`, and detections at `min_confidence`.
+pub fn build_context(
+    inventory: &Inventory,
+    evidence: &Evidence,
+    min_confidence: f32,
+    tool_version: &str,
+) -> Context {
+    let primary = inventory.primary_root();
+    let product = Product {
+        name: primary.map_or_else(|| inventory.name.clone(), |r| r.name.clone()),
+        version: primary.map(|r| r.version.clone()).unwrap_or_default(),
+    };
+    let empty = crate::evidence::PackageEvidence::default();
+    let mut sections: BTreeMap<String, LicenseSection> = BTreeMap::new();
+    let mut notices = Vec::new();
+    let mut packages = Vec::new();
+    let mut components: Vec<&Component> = inventory.components.values().collect();
+    components.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    for c in components {
+        let ev = evidence.packages.get(&c.id).unwrap_or(&empty);
+        let copyrights = ev.copyrights();
+        for id in c.license.as_deref().map(expression_ids).unwrap_or_default() {
+            let section = sections
+                .entry(id.clone())
+                .or_insert_with(|| new_section(&id, inventory));
+            section.packages.push(PackageRef {
+                name: c.name.clone(),
+                version: c.version.clone(),
+                copyrights: copyrights.clone(),
+            });
+            // Prefer a package's own text of this license over the list's.
+            if section.text_source != "package" {
+                if let Some(f) = ev.files.iter().find(|f| {
+                    f.detection.as_ref().is_some_and(|d| {
+                        d.ids.len() == 1 && d.ids[0] == id && d.confidence >= min_confidence
+                    })
+                }) {
+                    section.text = without_copyright_lines(&f.text);
+                    section.text_source = "package".to_owned();
+                }
+            }
+        }
+        for f in ev.files.iter().filter(|f| f.kind == FileKind::Notice) {
+            notices.push(NoticeFile {
+                package: c.name.clone(),
+                version: c.version.clone(),
+                path: f.path.clone(),
+                text: f.text.clone(),
+            });
+        }
+        let detections: Vec<&crate::license::detect::Detection> = ev
+            .files
+            .iter()
+            .filter_map(|f| f.detection.as_ref())
+            .collect();
+        packages.push(PackageRow {
+            name: c.name.clone(),
+            version: c.version.clone(),
+            license: c.license.clone(),
+            detected: ev.detected_ids(min_confidence),
+            confidence: detections.iter().map(|d| d.confidence).reduce(f32::max),
+            copyrights,
+            files: ev.files.iter().map(|f| f.path.clone()).collect(),
+            purl: c.purl.clone(),
+            source: source_kind(c).to_owned(),
+            repository: c.repository.clone(),
+            refused_license_file: ev.refused.clone(),
+        });
+    }
+    Context {
+        product,
+        tool: Tool {
+            name: "clearance".to_owned(),
+            version: tool_version.to_owned(),
+        },
+        licenses: sections.into_values().collect(),
+        notices,
+        packages,
+    }
+}
+
+fn new_section(id: &str, inventory: &Inventory) -> LicenseSection {
+    if let Some(l) = spdx::license_id(id) {
+        return LicenseSection {
+            id: id.to_owned(),
+            name: l.full_name.to_owned(),
+            text: l.text().to_owned(),
+            text_source: "SPDX License List".to_owned(),
+            packages: Vec::new(),
+        };
+    }
+    let (name, text) = match inventory.license_refs.get(id) {
+        Some(r) => (r.name.clone(), r.text.clone()),
+        None => (id.to_owned(), format!("No text is available for {id}.")),
+    };
+    LicenseSection {
+        id: id.to_owned(),
+        name,
+        text,
+        text_source: "declared".to_owned(),
+        packages: Vec::new(),
+    }
+}
