@@ -140,19 +140,15 @@ fn without_copyright_lines(text: &str) -> String {
     let statements: BTreeSet<String> = crate::license::copyright::copyright_lines(text)
         .into_iter()
         .collect();
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|l| {
-            !statements.contains(
-                &l.split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .trim_start_matches(['*', '#', '/', ';', '-', '"', '\''])
-                    .trim()
-                    .to_owned(),
-            )
-        })
-        .collect();
+    let is_statement = |line: &str| {
+        let words = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        statements.contains(
+            words
+                .trim_start_matches(['*', '#', '/', ';', '-', '"', '\''])
+                .trim(),
+        )
+    };
+    let kept: Vec<&str> = text.lines().filter(|l| !is_statement(l)).collect();
     let mut out = kept.join("\n").trim_matches('\n').to_owned();
     out.push('\n');
     out
@@ -189,15 +185,16 @@ pub fn build_context(
                 copyrights: copyrights.clone(),
             });
             // Prefer a package's own text of this license over the list's.
-            if section.text_source != "package" {
-                if let Some(f) = ev.files.iter().find(|f| {
-                    f.detection.as_ref().is_some_and(|d| {
-                        d.ids.len() == 1 && d.ids[0] == id && d.confidence >= min_confidence
-                    })
-                }) {
-                    section.text = without_copyright_lines(&f.text);
-                    section.text_source = "package".to_owned();
-                }
+            let own = ev.files.iter().find(|f| {
+                f.detection.as_ref().is_some_and(|d| {
+                    d.ids.len() == 1 && d.ids[0] == id && d.confidence >= min_confidence
+                })
+            });
+            if section.text_source != "package"
+                && let Some(f) = own
+            {
+                section.text = without_copyright_lines(&f.text);
+                section.text_source = "package".to_owned();
             }
         }
         for f in ev.files.iter().filter(|f| f.kind == FileKind::Notice) {
