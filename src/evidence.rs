@@ -59,6 +59,36 @@ impl PackageEvidence {
         ids
     }
 
+    /// The license to use for a component: what it declares, or, for a component that only
+    /// names a license file (its license a `LicenseRef-` for that file), the ids detected in
+    /// that file at `min_confidence`, joined with `AND`.
+    pub fn effective_license(
+        &self,
+        component: &crate::inventory::Component,
+        min_confidence: f32,
+    ) -> Option<String> {
+        let declared = component.license.clone();
+        let (Some(file), Some(lic)) = (&component.license_file, &declared) else {
+            return declared;
+        };
+        if component.license_declared_raw.is_some() || !lic.starts_with("LicenseRef-") {
+            return declared;
+        }
+        let ids: Vec<String> = self
+            .files
+            .iter()
+            .filter(|f| &f.path == file)
+            .filter_map(|f| f.detection.as_ref())
+            .filter(|d| d.confidence >= min_confidence)
+            .flat_map(|d| d.ids.iter().cloned())
+            .collect();
+        if ids.is_empty() {
+            declared
+        } else {
+            Some(ids.join(" AND "))
+        }
+    }
+
     /// Every copyright statement of its files, in file order, without duplicates.
     pub fn copyrights(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
@@ -76,6 +106,21 @@ impl PackageEvidence {
 pub struct Evidence {
     /// By component; components without a source on this machine (from an SBOM) are absent.
     pub packages: BTreeMap<ComponentId, PackageEvidence>,
+}
+
+/// The copyright statements of a file, without those of the license text itself (the Free
+/// Software Foundation's line in a GPL text is the license's, not the package's).
+fn package_copyrights(text: &str, detection: &Detection) -> Vec<String> {
+    let own: Vec<String> = detection
+        .ids
+        .iter()
+        .filter_map(|id| spdx::license_id(id))
+        .flat_map(|id| copyright_lines(id.text()))
+        .collect();
+    copyright_lines(text)
+        .into_iter()
+        .filter(|c| !own.contains(c))
+        .collect()
 }
 
 /// A component's files as read: its id, its checksum, its files, a refused `license-file`.
@@ -147,7 +192,7 @@ pub fn gather_evidence(inventory: &Inventory, cache: &Cache) -> Evidence {
             .into_iter()
             .zip(detections)
             .map(|(f, d)| AnalysedFile {
-                copyrights: copyright_lines(&f.text),
+                copyrights: package_copyrights(&f.text, &d),
                 detection: (f.kind == FileKind::License).then_some(d),
                 path: f.path,
                 kind: f.kind,

@@ -122,12 +122,17 @@ impl Detector {
 }
 
 /// The store calls Apache-2.0 without its appendix "Pixar" (the Pixar license is Apache-2.0
-/// modified); only a text that says it is the modified license is Pixar's.
+/// modified); only a text that says it is the modified license is Pixar's. The store also
+/// names some texts by deprecated ids (`GPL-2.0+`); those become current ones
+/// (`GPL-2.0-or-later`).
 fn correct(name: &str, text: &str) -> String {
     if name == "Pixar" && !text.trim_start().starts_with("Modified Apache 2.0 License") {
         return "Apache-2.0".to_owned();
     }
-    name.to_owned()
+    match super::normalise_declared(name) {
+        super::NormalisedLicense::Expression(current) => current,
+        super::NormalisedLicense::Invalid { .. } => name.to_owned(),
+    }
 }
 
 /// A hash of the text's words, lowercase, without copyright lines and punctuation: equal for

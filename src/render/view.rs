@@ -91,8 +91,11 @@ pub struct PackageRow {
     pub name: String,
     /// Version.
     pub version: String,
-    /// The declared license expression.
+    /// The license expression used: the declared one, or for a package that only names a
+    /// license file, what that file was detected to be.
     pub license: Option<String>,
+    /// The license expression as the package declares it.
+    pub declared: Option<String>,
     /// SPDX ids its license files were found to be (confidence at least the policy's).
     pub detected: Vec<String>,
     /// The best confidence of those detections.
@@ -175,7 +178,8 @@ pub fn build_context(
     for c in components {
         let ev = evidence.packages.get(&c.id).unwrap_or(&empty);
         let copyrights = ev.copyrights();
-        for id in c.license.as_deref().map(expression_ids).unwrap_or_default() {
+        let license = ev.effective_license(c, min_confidence);
+        for id in license.as_deref().map(expression_ids).unwrap_or_default() {
             let section = sections
                 .entry(id.clone())
                 .or_insert_with(|| new_section(&id, inventory));
@@ -213,7 +217,8 @@ pub fn build_context(
         packages.push(PackageRow {
             name: c.name.clone(),
             version: c.version.clone(),
-            license: c.license.clone(),
+            license,
+            declared: c.license.clone(),
             detected: ev.detected_ids(min_confidence),
             confidence: detections.iter().map(|d| d.confidence).reduce(f32::max),
             copyrights,

@@ -26,3 +26,8 @@ fn check_help() {
 fn diff_help() {
     insta::assert_snapshot!(help(&["diff", "--help"]));
 }
+
+#[test]
+fn notice_help() {
+    insta::assert_snapshot!(help(&["notice", "--help"]));
+}

@@ -7,6 +7,7 @@ mod diff;
 mod evidence;
 mod graph;
 mod help;
+mod notice;
 mod readers;
 mod roundtrip;
 mod supplier;
