@@ -202,6 +202,8 @@ pub struct CheckRequest {
     pub color: Color,
     /// The day exceptions are checked against.
     pub today: time::Date,
+    /// Where license detection results are cached.
+    pub cache: crate::license::cache::Cache,
 }
 
 /// A rendered report and the verdict behind it.
@@ -217,7 +219,8 @@ pub struct ReportOutput {
 pub fn check(request: &CheckRequest) -> Result<ReportOutput, CommandError> {
     let inventory = load_inventory(&request.source)?;
     let policy = resolve_policy(&request.policy, &request.source)?;
-    let evaluation = evaluate(&policy, &inventory, request.today);
+    let evidence = crate::evidence::gather_evidence(&inventory, &request.cache);
+    let evaluation = evaluate(&policy, &inventory, Some(&evidence), request.today);
     let ctx = Context::new(
         policy.path.display().to_string(),
         &inventory,
@@ -269,6 +272,8 @@ pub struct DiffRequest {
     pub color: Color,
     /// The day exceptions are checked against.
     pub today: time::Date,
+    /// Where license detection results are cached.
+    pub cache: crate::license::cache::Cache,
 }
 
 /// Runs `clearance diff`.
@@ -279,8 +284,10 @@ pub fn diff_command(request: &DiffRequest) -> Result<ReportOutput, CommandError>
         BaseSource::GitRef(reference) => inventory_at_revision(&request.head, reference)?,
     };
     let policy = resolve_policy(&request.policy, &request.head)?;
-    let base_eval: Evaluation = evaluate(&policy, &base, request.today);
-    let head_eval = evaluate(&policy, &head, request.today);
+    let base_evidence = crate::evidence::gather_evidence(&base, &request.cache);
+    let head_evidence = crate::evidence::gather_evidence(&head, &request.cache);
+    let base_eval: Evaluation = evaluate(&policy, &base, Some(&base_evidence), request.today);
+    let head_eval = evaluate(&policy, &head, Some(&head_evidence), request.today);
     let result = diff(&base, &base_eval, &head, &head_eval);
     let ctx = Context::new(
         policy.path.display().to_string(),

@@ -359,6 +359,7 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<Verdict> {
         format: args.report.format(),
         color: args.report.color(),
         today: today(),
+        cache: clearance::license::cache::Cache::user(),
     };
     args.report.write(&commands::check(&request)?)
 }
@@ -382,6 +383,7 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<Verdict> {
         format: args.report.format(),
         color: args.report.color(),
         today: today(),
+        cache: clearance::license::cache::Cache::user(),
     };
     args.report.write(&commands::diff_command(&request)?)
 }

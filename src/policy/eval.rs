@@ -28,6 +28,8 @@ use spdx::{LicenseItem, LicenseReq, Licensee};
 use super::categories::{Category, category_of};
 use super::file::{Clarification, Exception, FileDigest, PackageSpec, Policy, UnknownMode};
 use crate::diag::Severity;
+use crate::evidence::Evidence;
+use crate::evidence::PackageEvidence;
 use crate::inventory::{Component, ComponentId, Inventory};
 
 /// The stable codes of findings. Each is documented in `docs/findings.md`.
@@ -47,17 +49,23 @@ pub enum Code {
     ExceptionUnused,
     /// A clarification's pinned file changed or is missing.
     ClarificationStale,
+    /// The package's license files name a license its declaration does not.
+    LicenseMismatch,
+    /// The package's `license-file` points outside the package and was not read.
+    LicenseFileOutside,
 }
 
 impl Code {
     /// Every code.
-    pub const ALL: [Code; 6] = [
+    pub const ALL: [Code; 8] = [
         Code::LicenseDenied,
         Code::LicenseNotAllowed,
         Code::LicenseUnknown,
         Code::ExceptionExpired,
         Code::ExceptionUnused,
         Code::ClarificationStale,
+        Code::LicenseMismatch,
+        Code::LicenseFileOutside,
     ];
 
     /// The kebab-case code.
@@ -69,6 +77,8 @@ impl Code {
             Code::ExceptionExpired => "exception-expired",
             Code::ExceptionUnused => "exception-unused",
             Code::ClarificationStale => "clarification-stale",
+            Code::LicenseMismatch => "license-mismatch",
+            Code::LicenseFileOutside => "license-file-outside",
         }
     }
 
@@ -93,6 +103,12 @@ impl Code {
             Code::ClarificationStale => {
                 "A clarified license file changed since the clarification was written, so the clarification no longer applies."
             }
+            Code::LicenseMismatch => {
+                "The package's license files name a license that its declared license does not."
+            }
+            Code::LicenseFileOutside => {
+                "The package's license-file points outside the package and was not read."
+            }
         }
     }
 
@@ -116,6 +132,12 @@ impl Code {
             }
             Code::ClarificationStale => {
                 "Read the changed license file, then update the clarification's expression and digest (clearance check prints a ready-to-paste block)."
+            }
+            Code::LicenseMismatch => {
+                "Read the license files: if the declaration is wrong, state the real license with a [[clarify]] entry pinned to the file; if the file covers bundled third-party code, review that license too."
+            }
+            Code::LicenseFileOutside => {
+                "Report it to the package's maintainers, and state the license with a [[clarify]] entry after reviewing the package."
             }
         }
     }
@@ -207,8 +229,14 @@ impl Evaluation {
     }
 }
 
-/// Evaluates every component of `inventory` against `policy` on `today` (for expiries).
-pub fn evaluate(policy: &Policy, inventory: &Inventory, today: time::Date) -> Evaluation {
+/// Evaluates every component of `inventory` against `policy` on `today` (for expiries), with
+/// the license `evidence` of their sources when there is some.
+pub fn evaluate(
+    policy: &Policy,
+    inventory: &Inventory,
+    evidence: Option<&Evidence>,
+    today: time::Date,
+) -> Evaluation {
     let mut eval = Evaluation::default();
     let mut used: BTreeSet<usize> = BTreeSet::new();
     let mut matched: BTreeSet<usize> = BTreeSet::new();
@@ -237,7 +265,13 @@ pub fn evaluate(policy: &Policy, inventory: &Inventory, today: time::Date) -> Ev
             .collect();
         matched.extend(exceptions.iter().map(|e| e.line));
         let mut findings = Vec::new();
-        let (expression, clarified_by) = clarified_expression(policy, c, &mut findings);
+        let files = evidence.and_then(|e| e.packages.get(&c.id));
+        let (expression, clarified_by) = clarified_expression(policy, c, files, &mut findings);
+        if clarified_by.is_none()
+            && let Some(files) = files
+        {
+            file_findings(policy, c, files, &exceptions, &mut findings);
+        }
         let mut verdict = judge(policy, c, expression.as_deref(), &exceptions, &mut findings);
         verdict.clarified_by = clarified_by;
         used.extend(verdict.exceptions_used.iter().copied());
@@ -378,10 +412,12 @@ fn finding(
     }
 }
 
-/// The expression to evaluate: a live clarification's, else the declared one.
+/// The expression to evaluate: a live clarification's, else the declared one (for a crate
+/// that only names a license file, what its text was detected as).
 fn clarified_expression(
     policy: &Policy,
     c: &Component,
+    files: Option<&PackageEvidence>,
     findings: &mut Vec<Finding>,
 ) -> (Option<String>, Option<usize>) {
     for cl in policy
@@ -410,7 +446,122 @@ fn clarified_expression(
             )),
         }
     }
-    (c.license.clone(), None)
+    match files {
+        Some(f) => (f.effective_license(c, policy.min_confidence), None),
+        None => (c.license.clone(), None),
+    }
+}
+
+/// What the package's files say against what it declares: a refused `license-file`, and
+/// detected licenses the declaration does not name (an error when the policy would refuse
+/// such a license, else a warning).
+fn file_findings(
+    policy: &Policy,
+    c: &Component,
+    files: &PackageEvidence,
+    exceptions: &[&Exception],
+    findings: &mut Vec<Finding>,
+) {
+    if let Some(reason) = &files.refused {
+        findings.push(finding(
+            Code::LicenseFileOutside,
+            Severity::Error,
+            c,
+            c.license.as_deref(),
+            Vec::new(),
+            format!("{} {}: {reason}", c.name, c.version),
+            None,
+            None,
+        ));
+    }
+    let Some(declared) = c
+        .license
+        .as_deref()
+        .filter(|l| !l.starts_with("LicenseRef-"))
+    else {
+        return;
+    };
+    let declared_ids: Vec<String> = spdx::Expression::parse(declared)
+        .map(|e| {
+            e.requirements()
+                .filter_map(|r| r.req.license.id().map(|id| id.name.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let unexplained: Vec<String> = files
+        .detected_ids(policy.min_confidence)
+        .into_iter()
+        .filter(|d| !declared_ids.iter().any(|id| same_license(id, d)))
+        .collect();
+    if unexplained.is_empty() {
+        return;
+    }
+    let refused = unexplained.iter().any(|id| {
+        let Ok(l) = Licensee::parse(id) else {
+            return true;
+        };
+        let req = l.into_req();
+        !exceptions
+            .iter()
+            .any(|e| e.allow.iter().any(|a| satisfies(a, &req)))
+            && decide(policy, &req).is_err()
+    });
+    let paths: Vec<&str> = files
+        .files
+        .iter()
+        .filter(|f| {
+            f.detection
+                .as_ref()
+                .is_some_and(|d| d.ids.iter().any(|i| unexplained.contains(i)))
+        })
+        .map(|f| f.path.as_str())
+        .collect();
+    findings.push(finding(
+        Code::LicenseMismatch,
+        if refused {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        c,
+        Some(declared),
+        unexplained.clone(),
+        format!(
+            "{} {} declares `{declared}` but {} say{} {}",
+            c.name,
+            c.version,
+            paths.join(", "),
+            if paths.len() == 1 { "s" } else { "" },
+            unexplained
+                .iter()
+                .map(|u| format!("`{u}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        if refused {
+            rule(
+                policy,
+                policy.allow_line,
+                "allow / allow-categories".to_owned(),
+            )
+        } else {
+            None
+        },
+        paths
+            .first()
+            .and_then(|p| clarify_block(c, Some(declared), p)),
+    ));
+}
+
+/// Two ids name the same license text: equal, or the `-only` and `-or-later` forms of one
+/// GNU license (their texts are the same document).
+fn same_license(a: &str, b: &str) -> bool {
+    let base = |s: &str| {
+        s.trim_end_matches("-only")
+            .trim_end_matches("-or-later")
+            .to_owned()
+    };
+    a == b || (spdx::license_id(a).is_some_and(|l| l.is_gnu()) && base(a) == base(b))
 }
 
 /// The first pinned file whose content no longer matches, and how.
@@ -757,7 +908,7 @@ mod tests {
         for c in comps {
             inv.components.insert(c.id.clone(), c);
         }
-        evaluate(p, &inv, time::macros::date!(2026 - 11 - 24))
+        evaluate(p, &inv, None, time::macros::date!(2026 - 11 - 24))
     }
 
     fn codes(e: &Evaluation) -> Vec<(&str, &str)> {

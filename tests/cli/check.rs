@@ -238,7 +238,7 @@ fn sarif_is_valid_and_located_in_cargo_lock() {
     );
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let run = &doc["runs"][0];
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 6);
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 8);
     assert!(
         run["tool"]["driver"]["rules"]
             .as_array()
@@ -405,4 +405,61 @@ fn clearance_toml_in_the_workspace_is_found() {
     let out = run();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("clearance.toml"));
+}
+
+#[test]
+fn license_files_are_checked_against_the_declaration() {
+    let m = fixture("notice/Cargo.toml");
+    let cache = tempfile::tempdir().unwrap();
+    let out = clearance()
+        .args([
+            "check",
+            "--offline",
+            "--manifest-path",
+            m.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .env("CLEARANCE_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        findings(&out),
+        pairs(&[
+            ("license-unknown", "escape"),
+            ("license-file-outside", "escape"),
+            ("license-denied", "gpl-file"),
+            ("license-mismatch", "mismatch"),
+        ])
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mismatch = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "license-mismatch")
+        .unwrap();
+    assert_eq!(
+        mismatch["severity"], "error",
+        "the files name a license the policy refuses"
+    );
+    assert_eq!(
+        mismatch["licenses"],
+        serde_json::json!(["GPL-2.0-or-later"])
+    );
+    assert!(
+        mismatch["suggestion"]
+            .as_str()
+            .unwrap()
+            .contains("files = [{ path = \"LICENSE\", sha256 = ")
+    );
+    // The license-file-only crate is judged by what its text was detected as.
+    let gpl = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "gpl-file")
+        .unwrap();
+    assert_eq!(gpl["license"], "GPL-2.0-or-later");
 }

@@ -18,10 +18,15 @@ pub fn workspace_manifest() -> PathBuf {
     fixture("workspace/Cargo.toml")
 }
 
-/// A `clearance` command with a clean environment for reproducible output.
+/// A `clearance` command with a clean environment for reproducible output, caching license
+/// detections under `target/` rather than in the user's cache directory.
 pub fn clearance() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_clearance"));
     cmd.env_remove("SOURCE_DATE_EPOCH");
+    cmd.env(
+        "CLEARANCE_CACHE_DIR",
+        repo().join("target/test-license-cache"),
+    );
     cmd
 }
 
