@@ -111,16 +111,17 @@ pub struct Evidence {
 /// The copyright statements of a file, without those of the license text itself (the Free
 /// Software Foundation's line in a GPL text is the license's, not the package's).
 fn package_copyrights(text: &str, detection: &Detection) -> Vec<String> {
+    let found = copyright_lines(text);
+    if found.is_empty() {
+        return found;
+    }
     let own: Vec<String> = detection
         .ids
         .iter()
         .filter_map(|id| spdx::license_id(id))
         .flat_map(|id| copyright_lines(id.text()))
         .collect();
-    copyright_lines(text)
-        .into_iter()
-        .filter(|c| !own.contains(c))
-        .collect()
+    found.into_iter().filter(|c| !own.contains(c)).collect()
 }
 
 /// A component's files as read: its id, its checksum, its files, a refused `license-file`.

@@ -6,13 +6,27 @@
 /// The copyright statements in `text`, in order of appearance, without duplicates.
 pub fn copyright_lines(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for line in text.lines() {
+    for line in text.lines().filter(|l| may_be_statement(l)) {
         let normalised = normalise(line);
         if is_statement(&normalised) && !out.contains(&normalised) {
             out.push(normalised);
         }
     }
     out
+}
+
+/// A cheap first test: after comment markers, the line starts with a copyright marker.
+fn may_be_statement(line: &str) -> bool {
+    let start = line
+        .trim_start()
+        .trim_start_matches(['*', '#', '/', ';', '-', '"', '\''])
+        .trim_start();
+    let head = start.get(..9).unwrap_or(start);
+    head.starts_with('©')
+        || head.starts_with("(c)")
+        || head.starts_with("(C)")
+        || head.eq_ignore_ascii_case("copyright")
+        || head.eq_ignore_ascii_case("portions ")
 }
 
 fn normalise(line: &str) -> String {
