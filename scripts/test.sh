@@ -27,6 +27,9 @@ else
 fi
 export VALIDATE_VENV=$venv
 
+echo "== cargo fetch --locked (every platform's dependencies: the tests read clearance's own graph offline)"
+cargo fetch --locked --quiet
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"

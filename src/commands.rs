@@ -144,7 +144,8 @@ fn completeness_warnings(inventory: &Inventory) -> Vec<Diagnostic> {
 pub enum PolicyChoice {
     /// `--policy FILE`.
     File(PathBuf),
-    /// `clearance.toml` in the workspace or the current directory, else the built-in default.
+    /// `clearance.toml` beside the manifest (or in the current directory when no manifest is
+    /// named), else the built-in default.
     Discover,
 }
 
@@ -156,26 +157,37 @@ pub fn resolve_policy(
     if let PolicyChoice::File(path) = choice {
         return Ok(load_policy(path)?);
     }
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if let InventorySource::Cargo(options) = source
-        && let Some(m) = options.manifest_path.as_deref()
-    {
-        dirs.push(if m.is_dir() {
-            m.to_owned()
-        } else {
-            m.parent().map(Path::to_owned).unwrap_or_default()
-        });
-    }
-    dirs.push(PathBuf::new());
-    for dir in dirs {
-        let candidate = if dir.as_os_str().is_empty() {
-            PathBuf::from("clearance.toml")
-        } else {
-            dir.join("clearance.toml")
-        };
-        if candidate.is_file() {
-            return Ok(load_policy(&candidate)?);
-        }
+    // The workspace's own policy: beside the manifest given, else in the current directory.
+    let dir = match source {
+        InventorySource::Cargo(CargoOptions {
+            manifest_path: Some(m),
+            ..
+        }) if m.is_dir() => m.clone(),
+        InventorySource::Cargo(CargoOptions {
+            manifest_path: Some(m),
+            ..
+        }) => m.parent().map(Path::to_owned).unwrap_or_default(),
+        _ => PathBuf::new(),
+    };
+    let candidate = if dir.as_os_str().is_empty() {
+        PathBuf::from("clearance.toml")
+    } else {
+        dir.join("clearance.toml")
+    };
+    if candidate.is_file() {
+        // Named relative to the current directory where it lies below it, so that reports and
+        // generated files say `clearance.toml` however the manifest was given.
+        let shown = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| {
+                std::path::absolute(&candidate)
+                    .ok()?
+                    .strip_prefix(cwd)
+                    .ok()
+                    .map(Path::to_owned)
+            })
+            .unwrap_or(candidate);
+        return Ok(load_policy(&shown)?);
     }
     Ok(default_policy())
 }
@@ -403,12 +415,14 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// What `clearance notice` needs.
+/// What `clearance notice` and `clearance third-party` need.
 #[derive(Debug, Clone)]
-pub struct NoticeRequest {
+pub struct RenderRequest {
+    /// Which document.
+    pub document: crate::render::Document,
     /// The input (a workspace: its packages' sources are read).
     pub source: InventorySource,
-    /// The policy (its `min-confidence` applies to detected licenses).
+    /// The policy (verdicts in the matrix; `min-confidence` for detected licenses).
     pub policy: PolicyChoice,
     /// A template instead of the built-in one.
     pub template: Option<PathBuf>,
@@ -416,26 +430,34 @@ pub struct NoticeRequest {
     pub dump_context: bool,
     /// Where detection results are cached.
     pub cache: crate::license::cache::Cache,
+    /// The day exceptions are checked against.
+    pub today: time::Date,
 }
 
-/// Runs `clearance notice`: the rendered NOTICE, or the context as JSON.
-pub fn notice(request: &NoticeRequest) -> Result<Vec<u8>, CommandError> {
+/// Renders a document (or dumps its context as JSON).
+pub fn render_document(request: &RenderRequest) -> Result<Vec<u8>, CommandError> {
     let inventory = load_inventory(&request.source)?;
     let policy = resolve_policy(&request.policy, &request.source)?;
     let evidence = crate::evidence::gather_evidence(&inventory, &request.cache);
-    let context =
-        crate::render::build_context(&inventory, &evidence, policy.min_confidence, TOOL_VERSION);
+    let evaluation = evaluate(&policy, &inventory, Some(&evidence), request.today);
+    let policy_name = policy.path.display().to_string();
+    let context = crate::render::build_context(&crate::render::Inputs {
+        inventory: &inventory,
+        evidence: &evidence,
+        evaluation: &evaluation,
+        policy: &policy_name,
+        min_confidence: policy.min_confidence,
+        tool_version: TOOL_VERSION,
+    });
     if request.dump_context {
         let mut out = serde_json::to_vec_pretty(&context).expect("the context serialises");
         out.push(b'\n');
         return Ok(out);
     }
-    Ok(crate::render::render(
-        crate::render::Document::Notice,
-        &context,
-        request.template.as_deref(),
-    )?
-    .into_bytes())
+    Ok(
+        crate::render::render(request.document, &context, request.template.as_deref())?
+            .into_bytes(),
+    )
 }
 
 /// Whether a document must carry a creation time even when none is pinned.

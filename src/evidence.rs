@@ -142,7 +142,12 @@ pub fn gather_evidence(inventory: &Inventory, cache: &Cache) -> Evidence {
         .par_iter()
         .filter_map(|c| {
             let root = c.source_dir.as_deref()?;
-            let (files, refusal) = find_license_files(root, c.license_file.as_deref());
+            let (mut files, refusal) = find_license_files(root, c.license_file.as_deref());
+            // A workspace member's NOTICE is the product's own (often the very file clearance
+            // writes), not a dependency's notice to carry.
+            if c.workspace_member {
+                files.retain(|f| f.kind != FileKind::Notice);
+            }
             Some((&c.id, c.sha256.as_deref(), files, refusal))
         })
         .collect();

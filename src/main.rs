@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use clearance::commands::{
-    self, BaseSource, CheckRequest, DiffRequest, FailOn, InventorySource, NoticeRequest,
-    PolicyChoice, ReportOutput, SbomRequest, TimeRequirement, Verdict,
+    self, BaseSource, CheckRequest, DiffRequest, FailOn, InventorySource, PolicyChoice,
+    RenderRequest, ReportOutput, SbomRequest, TimeRequirement, Verdict,
 };
 use clearance::inventory::DepKind;
 use clearance::inventory::cargo::{CargoOptions, FeatureSelection, LockMode, Network};
@@ -67,17 +67,26 @@ enum Command {
     ///   clearance notice --template my-notice.hbs -o NOTICE
     ///   clearance notice --dump-context > context.json
     #[command(verbatim_doc_comment)]
-    Notice(NoticeArgs),
+    Notice(RenderArgs),
+    /// Write THIRD_PARTY.md: a matrix of every package with its version, license, license
+    /// category, policy status, source and repository.
+    ///
+    /// Examples:
+    ///   clearance third-party -o THIRD_PARTY.md
+    ///   clearance third-party --template matrix.hbs -o matrix.csv
+    #[command(verbatim_doc_comment)]
+    ThirdParty(RenderArgs),
 }
 
 #[derive(Args)]
-struct NoticeArgs {
+struct RenderArgs {
     #[command(flatten)]
     workspace: WorkspaceArgs,
-    /// Policy file (its min-confidence applies to licenses detected from text).
+    /// Policy file (its verdicts are shown; its min-confidence applies to licenses detected
+    /// from text).
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// A handlebars template instead of the built-in templates/NOTICE.hbs.
+    /// A handlebars template instead of the built-in one (templates/).
     #[arg(long, value_name = "FILE")]
     template: Option<PathBuf>,
     /// Print the JSON context templates see (docs/templates.md) instead of rendering.
@@ -90,8 +99,8 @@ struct NoticeArgs {
 
 #[derive(Args)]
 struct ReportArgs {
-    /// Policy file: clearance's format or cargo-deny's deny.toml (default: clearance.toml in the
-    /// workspace or the current directory, else the built-in policies/default.toml).
+    /// Policy file: clearance's format or cargo-deny's deny.toml (default: clearance.toml beside
+    /// the manifest, else the built-in policies/default.toml).
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
     /// Report format.
@@ -388,8 +397,9 @@ fn run_diff(args: &DiffArgs) -> anyhow::Result<Verdict> {
     args.report.write(&commands::diff_command(&request)?)
 }
 
-fn run_notice(args: &NoticeArgs) -> anyhow::Result<()> {
-    let request = NoticeRequest {
+fn run_render(document: clearance::render::Document, args: &RenderArgs) -> anyhow::Result<()> {
+    let request = RenderRequest {
+        document,
         source: InventorySource::Cargo(args.workspace.cargo_options()),
         policy: match &args.policy {
             Some(p) => PolicyChoice::File(p.clone()),
@@ -398,10 +408,11 @@ fn run_notice(args: &NoticeArgs) -> anyhow::Result<()> {
         template: args.template.clone(),
         dump_context: args.dump_context,
         cache: clearance::license::cache::Cache::user(),
+        today: today(),
     };
     write_to(
         &Destination::from_arg(args.output.as_deref()),
-        &commands::notice(&request)?,
+        &commands::render_document(&request)?,
     )
 }
 
@@ -418,7 +429,12 @@ fn main() -> ExitCode {
         Command::Sbom(args) => run_sbom(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
         Command::Diff(args) => run_diff(args),
-        Command::Notice(args) => run_notice(args).map(|()| Verdict::Pass),
+        Command::Notice(args) => {
+            run_render(clearance::render::Document::Notice, args).map(|()| Verdict::Pass)
+        }
+        Command::ThirdParty(args) => {
+            run_render(clearance::render::Document::ThirdParty, args).map(|()| Verdict::Pass)
+        }
     };
     match result {
         Ok(Verdict::Pass) => ExitCode::SUCCESS,

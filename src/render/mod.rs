@@ -8,13 +8,15 @@ use std::path::Path;
 
 use handlebars::Handlebars;
 
-pub use view::{Context, build_context};
+pub use view::{Context, Inputs, build_context};
 
 /// A document clearance renders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Document {
     /// The NOTICE file (plain text).
     Notice,
+    /// THIRD_PARTY.md (Markdown).
+    ThirdParty,
 }
 
 impl Document {
@@ -23,6 +25,10 @@ impl Document {
             Document::Notice => (
                 "templates/NOTICE.hbs",
                 include_str!("../../templates/NOTICE.hbs"),
+            ),
+            Document::ThirdParty => (
+                "templates/THIRD_PARTY.md.hbs",
+                include_str!("../../templates/THIRD_PARTY.md.hbs"),
             ),
         }
     }
@@ -79,6 +85,7 @@ pub fn render(
     };
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
+    hb.register_helper("md", Box::new(md_cell));
     if !document.escapes_html() {
         hb.register_escape_fn(handlebars::no_escape);
     }
@@ -102,4 +109,36 @@ pub fn render(
         template: name.clone(),
         message: e.to_string(),
     })
+}
+
+/// `{{md value}}`: the value as one Markdown table cell (pipes escaped, line breaks as spaces,
+/// angle brackets as entities so that no HTML is passed through).
+fn md_cell(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let value = h
+        .param(0)
+        .map(|p| p.value())
+        .ok_or_else(|| handlebars::RenderErrorReason::ParamNotFoundForIndex("md", 0))?;
+    let text = match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    let cell = text
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    out.write(&cell)?;
+    Ok(())
 }

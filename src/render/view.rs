@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::evidence::Evidence;
 use crate::inventory::{Component, Inventory};
 use crate::license::files::FileKind;
+use crate::policy::{Evaluation, Status};
 
 /// What every template gets.
 #[derive(Debug, Clone, Serialize)]
@@ -17,12 +18,38 @@ pub struct Context {
     pub product: Product,
     /// The tool that rendered it.
     pub tool: Tool,
+    /// The policy the packages were judged by.
+    pub policy: String,
+    /// Counts for summaries and charts.
+    pub summary: Summary,
     /// Each license used, with its text once and the packages under it.
     pub licenses: Vec<LicenseSection>,
     /// Apache-2.0 §4(d) NOTICE files of dependencies, verbatim.
     pub notices: Vec<NoticeFile>,
-    /// Every component, one row each.
+    /// Every third-party component (the workspace's own crates excluded), one row each.
     pub packages: Vec<PackageRow>,
+}
+
+/// Counts over the packages.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Components.
+    pub components: usize,
+    /// Packages per license id, most used first (ties by id).
+    pub by_license: Vec<Count>,
+    /// Packages per license category, most used first.
+    pub by_category: Vec<Count>,
+    /// Packages per policy status.
+    pub by_status: Vec<Count>,
+}
+
+/// A named count.
+#[derive(Debug, Clone, Serialize)]
+pub struct Count {
+    /// What is counted.
+    pub name: String,
+    /// How many.
+    pub count: usize,
 }
 
 /// The product.
@@ -112,6 +139,10 @@ pub struct PackageRow {
     pub repository: Option<String>,
     /// A declared `license-file` that was refused.
     pub refused_license_file: Option<String>,
+    /// The license categories of its license terms.
+    pub categories: Vec<String>,
+    /// The policy's verdict: `allowed`, `failed`, `warned` or `skipped`.
+    pub status: String,
 }
 
 /// The license ids of an expression (the terms, exceptions dropped), in order.
@@ -157,13 +188,42 @@ fn without_copyright_lines(text: &str) -> String {
     out
 }
 
-/// Builds the context for `inventory`, its `evidence`, and detections at `min_confidence`.
-pub fn build_context(
-    inventory: &Inventory,
-    evidence: &Evidence,
-    min_confidence: f32,
-    tool_version: &str,
-) -> Context {
+/// What the context is built from.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The inventory.
+    pub inventory: &'a Inventory,
+    /// Its license evidence.
+    pub evidence: &'a Evidence,
+    /// The policy's verdicts on it.
+    pub evaluation: &'a Evaluation,
+    /// The policy's name.
+    pub policy: &'a str,
+    /// The policy's `min-confidence` for detected licenses.
+    pub min_confidence: f32,
+    /// clearance's version.
+    pub tool_version: &'a str,
+}
+
+fn counts(map: BTreeMap<String, usize>) -> Vec<Count> {
+    let mut v: Vec<Count> = map
+        .into_iter()
+        .map(|(name, count)| Count { name, count })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    v
+}
+
+/// Builds the context templates see.
+pub fn build_context(inputs: &Inputs<'_>) -> Context {
+    let Inputs {
+        inventory,
+        evidence,
+        evaluation,
+        policy,
+        min_confidence,
+        tool_version,
+    } = *inputs;
     let primary = inventory.primary_root();
     let product = Product {
         name: primary.map_or_else(|| inventory.name.clone(), |r| r.name.clone()),
@@ -173,7 +233,12 @@ pub fn build_context(
     let mut sections: BTreeMap<String, LicenseSection> = BTreeMap::new();
     let mut notices = Vec::new();
     let mut packages = Vec::new();
-    let mut components: Vec<&Component> = inventory.components.values().collect();
+    // Third-party software only: the workspace's own crates are the product.
+    let mut components: Vec<&Component> = inventory
+        .components
+        .values()
+        .filter(|c| !c.workspace_member)
+        .collect();
     components.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     for c in components {
         let ev = evidence.packages.get(&c.id).unwrap_or(&empty);
@@ -214,7 +279,19 @@ pub fn build_context(
             .iter()
             .filter_map(|f| f.detection.as_ref())
             .collect();
+        let verdict = evaluation.verdicts.get(&c.id);
+        let status = verdict.map_or("allowed", |v| match v.status {
+            Status::Allowed => "allowed",
+            Status::Failed => "failed",
+            Status::Warned => "warned",
+            Status::Skipped => "skipped",
+        });
+        let categories: Vec<String> = verdict
+            .map(|v| v.categories.iter().map(|c| c.as_str().to_owned()).collect())
+            .unwrap_or_default();
         packages.push(PackageRow {
+            categories,
+            status: status.to_owned(),
             name: c.name.clone(),
             version: c.version.clone(),
             license,
@@ -229,12 +306,32 @@ pub fn build_context(
             refused_license_file: ev.refused.clone(),
         });
     }
+    let mut by_license: BTreeMap<String, usize> = BTreeMap::new();
+    for (id, section) in &sections {
+        by_license.insert(id.clone(), section.packages.len());
+    }
+    let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for p in &packages {
+        for c in &p.categories {
+            *by_category.entry(c.clone()).or_default() += 1;
+        }
+        *by_status.entry(p.status.clone()).or_default() += 1;
+    }
+    let summary = Summary {
+        components: packages.len(),
+        by_license: counts(by_license),
+        by_category: counts(by_category),
+        by_status: counts(by_status),
+    };
     Context {
         product,
         tool: Tool {
             name: "clearance".to_owned(),
             version: tool_version.to_owned(),
         },
+        policy: policy.to_owned(),
+        summary,
         licenses: sections.into_values().collect(),
         notices,
         packages,

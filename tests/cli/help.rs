@@ -31,3 +31,8 @@ fn diff_help() {
 fn notice_help() {
     insta::assert_snapshot!(help(&["notice", "--help"]));
 }
+
+#[test]
+fn third_party_help() {
+    insta::assert_snapshot!(help(&["third-party", "--help"]));
+}

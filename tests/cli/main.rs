@@ -8,6 +8,7 @@ mod evidence;
 mod graph;
 mod help;
 mod notice;
+mod own_files;
 mod readers;
 mod roundtrip;
 mod supplier;

@@ -171,3 +171,41 @@ fn templates_can_be_replaced_and_strict_mode_catches_typos() {
         "{err}"
     );
 }
+
+#[test]
+fn the_third_party_matrix_lists_license_category_status_and_source() {
+    let m = fixture("notice/Cargo.toml");
+    let out = clearance()
+        .args([
+            "third-party",
+            "--offline",
+            "--manifest-path",
+            m.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "| gpl-file | 0.1.0 | `GPL-2.0-or-later` | strong-copyleft | failed | path |  |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("| apache-notice | 2.1.0 | `Apache-2.0` | permissive | allowed | path |  |"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("| notice-app |"),
+        "the workspace's own crates are not third-party"
+    );
+    assert!(
+        !text.contains('<'),
+        "no HTML passes through a Markdown cell: {text}"
+    );
+    assert!(
+        text.contains("5 packages, judged by the policy `policies/default.toml (built in)`"),
+        "{text}"
+    );
+}
