@@ -5,7 +5,9 @@
 #   1. installs the independent SBOM validators from ../shared/validate/setup.sh into a venv
 #      under target/validate-venv (reinstalled only when setup.sh changes);
 #   2. cargo fmt --check, cargo clippy --all-targets -D warnings;
-#   3. cargo test (unit and integration tests; the integration tests run the validators).
+#   3. cargo test (unit and integration tests; the integration tests run the validators and
+#      open the HTML report in Debian's headless Chromium, installed here with apt-get when
+#      missing; a screenshot is kept in target/report-artifacts/).
 # Set CLEARANCE_SHARED to use a shared/ directory other than ../shared.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +31,12 @@ export VALIDATE_VENV=$venv
 
 echo "== cargo fetch --locked (every platform's dependencies: the tests read clearance's own graph offline)"
 cargo fetch --locked --quiet
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing Debian's chromium (the HTML report is tested in a headless browser)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -76,6 +76,16 @@ enum Command {
     ///   clearance third-party --template matrix.hbs -o matrix.csv
     #[command(verbatim_doc_comment)]
     ThirdParty(RenderArgs),
+    /// Write a self-contained HTML report: summary, charts of packages per license and per
+    /// category, the policy's findings, and a table that can be filtered.
+    ///
+    /// Nothing is loaded from the network: CSS, script and SVG charts are inline, and
+    /// everything from package metadata is escaped.
+    ///
+    /// Examples:
+    ///   clearance report -o target/clearance-report.html
+    #[command(verbatim_doc_comment)]
+    Report(RenderArgs),
 }
 
 #[derive(Args)]
@@ -431,6 +441,9 @@ fn main() -> ExitCode {
         Command::Diff(args) => run_diff(args),
         Command::Notice(args) => {
             run_render(clearance::render::Document::Notice, args).map(|()| Verdict::Pass)
+        }
+        Command::Report(args) => {
+            run_render(clearance::render::Document::Report, args).map(|()| Verdict::Pass)
         }
         Command::ThirdParty(args) => {
             run_render(clearance::render::Document::ThirdParty, args).map(|()| Verdict::Pass)

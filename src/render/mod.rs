@@ -17,6 +17,8 @@ pub enum Document {
     Notice,
     /// THIRD_PARTY.md (Markdown).
     ThirdParty,
+    /// The self-contained HTML report.
+    Report,
 }
 
 impl Document {
@@ -30,11 +32,15 @@ impl Document {
                 "templates/THIRD_PARTY.md.hbs",
                 include_str!("../../templates/THIRD_PARTY.md.hbs"),
             ),
+            Document::Report => (
+                "templates/report.html.hbs",
+                include_str!("../../templates/report.html.hbs"),
+            ),
         }
     }
 
     fn escapes_html(self) -> bool {
-        false
+        self == Document::Report
     }
 }
 

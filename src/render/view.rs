@@ -28,6 +28,25 @@ pub struct Context {
     pub notices: Vec<NoticeFile>,
     /// Every third-party component (the workspace's own crates excluded), one row each.
     pub packages: Vec<PackageRow>,
+    /// The policy's findings.
+    pub findings: Vec<FindingRow>,
+}
+
+/// A finding of the policy, for reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRow {
+    /// The stable code.
+    pub code: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The package.
+    pub package: String,
+    /// Its version.
+    pub version: String,
+    /// What is wrong.
+    pub message: String,
+    /// The policy rule (`file:line: rule`), or empty.
+    pub rule: String,
 }
 
 /// Counts over the packages.
@@ -41,15 +60,25 @@ pub struct Summary {
     pub by_category: Vec<Count>,
     /// Packages per policy status.
     pub by_status: Vec<Count>,
+    /// Findings of the policy.
+    pub findings: usize,
+    /// The height of the per-license chart, in pixels.
+    pub license_chart_height: usize,
+    /// The height of the per-category chart, in pixels.
+    pub category_chart_height: usize,
 }
 
-/// A named count.
+/// A named count, with what a bar chart needs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Count {
     /// What is counted.
     pub name: String,
     /// How many.
     pub count: usize,
+    /// Its share of the largest count, 0–100 (the bar's length).
+    pub percent: f64,
+    /// The bar's vertical position in a chart of 24-pixel rows.
+    pub y: usize,
 }
 
 /// The product.
@@ -135,8 +164,14 @@ pub struct PackageRow {
     pub purl: Option<String>,
     /// `registry`, `git`, `path` or `unknown`.
     pub source: String,
-    /// Source repository.
+    /// One-line description.
+    pub description: Option<String>,
+    /// Authors, as declared.
+    pub authors: Vec<String>,
+    /// Source repository, as declared.
     pub repository: Option<String>,
+    /// The repository as a link target: only `https://` and `http://` URLs.
+    pub repository_url: Option<String>,
     /// A declared `license-file` that was refused.
     pub refused_license_file: Option<String>,
     /// The license categories of its license terms.
@@ -206,12 +241,18 @@ pub struct Inputs<'a> {
 }
 
 fn counts(map: BTreeMap<String, usize>) -> Vec<Count> {
-    let mut v: Vec<Count> = map
-        .into_iter()
-        .map(|(name, count)| Count { name, count })
-        .collect();
-    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-    v
+    let mut v: Vec<(String, usize)> = map.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let max = v.first().map_or(1, |(_, c)| (*c).max(1)) as f64;
+    v.into_iter()
+        .enumerate()
+        .map(|(i, (name, count))| Count {
+            name,
+            count,
+            percent: (count as f64 * 1000.0 / max).round() / 10.0,
+            y: i * 24,
+        })
+        .collect()
 }
 
 /// Builds the context templates see.
@@ -302,7 +343,20 @@ pub fn build_context(inputs: &Inputs<'_>) -> Context {
             files: ev.files.iter().map(|f| f.path.clone()).collect(),
             purl: c.purl.clone(),
             source: source_kind(c).to_owned(),
+            description: c.description.clone(),
+            authors: c
+                .authors
+                .iter()
+                .map(|a| match &a.email {
+                    Some(e) => format!("{} <{e}>", a.name),
+                    None => a.name.clone(),
+                })
+                .collect(),
             repository: c.repository.clone(),
+            repository_url: c
+                .repository
+                .clone()
+                .filter(|r| r.starts_with("https://") || r.starts_with("http://")),
             refused_license_file: ev.refused.clone(),
         });
     }
@@ -318,11 +372,15 @@ pub fn build_context(inputs: &Inputs<'_>) -> Context {
         }
         *by_status.entry(p.status.clone()).or_default() += 1;
     }
+    let (by_license, by_category) = (counts(by_license), counts(by_category));
     let summary = Summary {
         components: packages.len(),
-        by_license: counts(by_license),
-        by_category: counts(by_category),
+        license_chart_height: by_license.len() * 24,
+        category_chart_height: by_category.len() * 24,
+        by_license,
+        by_category,
         by_status: counts(by_status),
+        findings: evaluation.findings.len(),
     };
     Context {
         product,
@@ -335,6 +393,22 @@ pub fn build_context(inputs: &Inputs<'_>) -> Context {
         licenses: sections.into_values().collect(),
         notices,
         packages,
+        findings: evaluation
+            .findings
+            .iter()
+            .map(|f| FindingRow {
+                code: f.code.as_str().to_owned(),
+                severity: f.severity.to_string(),
+                package: f.name.clone(),
+                version: f.version.clone(),
+                message: f.message.clone(),
+                rule: f
+                    .rule
+                    .as_ref()
+                    .map(|r| format!("{}:{}: {}", r.file, r.line, r.rule))
+                    .unwrap_or_default(),
+            })
+            .collect(),
     }
 }
 

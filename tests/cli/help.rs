@@ -36,3 +36,8 @@ fn notice_help() {
 fn third_party_help() {
     insta::assert_snapshot!(help(&["third-party", "--help"]));
 }
+
+#[test]
+fn report_help() {
+    insta::assert_snapshot!(help(&["report", "--help"]));
+}

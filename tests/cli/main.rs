@@ -10,6 +10,7 @@ mod help;
 mod notice;
 mod own_files;
 mod readers;
+mod report;
 mod roundtrip;
 mod supplier;
 mod util;
