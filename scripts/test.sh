@@ -12,6 +12,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+mkdir -p "$root/target"
 shared=${CLEARANCE_SHARED:-$root/../shared}
 [ -f "$shared/validate/setup.sh" ] || { echo "error: $shared/validate/setup.sh not found; set CLEARANCE_SHARED" >&2; exit 2; }
 export CLEARANCE_SHARED=$shared
@@ -35,7 +36,16 @@ cargo fetch --locked --quiet
 if ! command -v chromium >/dev/null 2>&1; then
   echo "== installing Debian's chromium (the HTML report is tested in a headless browser)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium > "$root/target/apt-chromium.log" 2>&1 \
+    || { cat "$root/target/apt-chromium.log"; exit 1; }
+fi
+# Package scripts run in a container can leave /dev/null a regular file; cargo's `rustc -`
+# probes would then read whatever other processes discarded as source code. Restore the
+# device if that happened (the test setup runs as root, as CI does).
+if [ ! -c /dev/null ] && [ "$(id -u)" = 0 ]; then
+  echo "== /dev/null is not a device; restoring it"
+  rm -f /dev/null && mknod -m 666 /dev/null c 1 3
 fi
 
 echo "== cargo fmt --check"
