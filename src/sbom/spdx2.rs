@@ -140,9 +140,10 @@ pub(super) fn spdx_ids(inventory: &Inventory) -> BTreeMap<&ComponentId, String> 
         .map(|c| {
             let b = base(c);
             let id = if count[&b] > 1 {
-                use sha2::Digest;
-                let digest = sha2::Sha256::digest(c.id.0.as_bytes());
-                format!("{b}-{}", &hex(&digest)[..8])
+                format!(
+                    "{b}-{}",
+                    &crate::license::sha256_hex(c.id.0.as_bytes())[..8]
+                )
             } else {
                 b
             };
@@ -151,11 +152,8 @@ pub(super) fn spdx_ids(inventory: &Inventory) -> BTreeMap<&ComponentId, String> 
         .collect()
 }
 
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn sanitize(s: &str) -> String {
+/// `s` with every character outside `[A-Za-z0-9.-]` as `-`, as SPDX identifiers require.
+pub(super) fn sanitize(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {

@@ -18,7 +18,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::json::{parse, to_pretty};
-use super::spdx2::{document_name, download_location, spdx_ids, used_license_refs};
+use super::spdx2::{document_name, download_location, sanitize, spdx_ids, used_license_refs};
 use super::{UUID_PLACEHOLDER, WriteOptions, stamp_uuid};
 use crate::diag::Diagnostic;
 use crate::inventory::purl::Purl;
@@ -35,10 +35,7 @@ pub(super) fn write(inventory: &Inventory, created: &str, options: &WriteOptions
     let name = document_name(inventory);
     let base = format!(
         "https://spdx.org/spdxdocs/{}-{UUID_PLACEHOLDER}",
-        name.replace(
-            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
-            "-"
-        )
+        sanitize(&name)
     );
     let iri = |local: &str| format!("{base}#{local}");
     let ids = spdx_ids(inventory);
@@ -232,18 +229,6 @@ fn relationship(
         v["scope"] = json!(s);
     }
     v
-}
-
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::util::{clearance, fixture, stderr};
+use crate::util::{clearance, copy_dir, fixture, stderr};
 
 /// Runs `clearance sbom ARGS -o OUT` in `cwd` and checks: exit code 2, no panic, no output
 /// file and no temporary file left in the output directory. Returns standard error.
@@ -205,17 +205,4 @@ fn usage_errors_exit_2() {
         "{}",
         stderr(&out)
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
 }

@@ -6,20 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{clearance, fixture, stderr};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
+use crate::util::{clearance, copy_dir, fixture, stderr};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")

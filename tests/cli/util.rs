@@ -106,3 +106,17 @@ pub fn assert_valid(script: &str, file: &Path) {
     let (ok, text) = validate(script, file);
     assert!(ok, "{script} rejected {}:\n{text}", file.display());
 }
+
+/// Copies the directory tree `from` into `to` (created if missing).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}
