@@ -86,6 +86,30 @@ enum Command {
     ///   clearance report -o target/clearance-report.html
     #[command(verbatim_doc_comment)]
     Report(RenderArgs),
+    /// Print a shell completion script.
+    ///
+    /// Examples:
+    ///   clearance completions bash > /etc/bash_completion.d/clearance
+    ///   clearance completions zsh > "${fpath[1]}/_clearance"
+    ///   clearance completions fish > ~/.config/fish/completions/clearance.fish
+    ///   clearance completions powershell >> $PROFILE
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    ///
+    /// Examples:
+    ///   clearance man | man -l -
+    ///   clearance man --dir /usr/local/share/man/man1
+    #[command(verbatim_doc_comment)]
+    Man {
+        /// Write clearance.1 and clearance-COMMAND.1 into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -426,6 +450,38 @@ fn run_render(document: clearance::render::Document, args: &RenderArgs) -> anyho
     )
 }
 
+fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "clearance", &mut out);
+    write_to(&Destination::Stdout, &out)
+}
+
+fn run_man(dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let page = |cmd: clap::Command| -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(cmd).render(&mut out)?;
+        Ok(out)
+    };
+    let Some(dir) = dir else {
+        return write_to(&Destination::Stdout, &page(command)?);
+    };
+    write_to(
+        &Destination::File(dir.join("clearance.1")),
+        &page(command.clone())?,
+    )?;
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("clearance-{}", sub.get_name());
+        write_to(
+            &Destination::File(dir.join(format!("{name}.1"))),
+            &page(sub.clone().display_name(name))?,
+        )?;
+    }
+    Ok(())
+}
+
 fn write_to(destination: &Destination, bytes: &[u8]) -> anyhow::Result<()> {
     destination.write(bytes).map_err(|e| match destination {
         Destination::File(p) => anyhow::anyhow!("cannot write {}: {e}", p.display()),
@@ -436,6 +492,8 @@ fn write_to(destination: &Destination, bytes: &[u8]) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Completions { shell } => run_completions(*shell).map(|()| Verdict::Pass),
+        Command::Man { dir } => run_man(dir.as_deref()).map(|()| Verdict::Pass),
         Command::Sbom(args) => run_sbom(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
         Command::Diff(args) => run_diff(args),

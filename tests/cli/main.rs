@@ -12,6 +12,7 @@ mod own_files;
 mod readers;
 mod report;
 mod roundtrip;
+mod shell;
 mod supplier;
 mod util;
 mod validators;
