@@ -21,6 +21,7 @@ use super::purl::cargo_purl;
 use super::{
     Component, ComponentId, DepKind, Ecosystem, Edge, Inventory, LicenseRefText, Party, Source,
 };
+use crate::license::files::read_inside;
 use crate::license::{NormalisedLicense, license_ref_id, normalise_declared};
 
 /// Which features to resolve with.
@@ -566,6 +567,7 @@ fn set_license(c: &mut Component, pkg: &Package, inventory: &mut Inventory) {
     let pkg_root = pkg.manifest_path.parent();
     let text = pkg_root
         .and_then(|root| read_inside(root, &file))
+        .and_then(|bytes| String::from_utf8(bytes).ok())
         .unwrap_or_else(|| {
             format!(
                 "The license of {} {} is in the file `{file}` of its source, which could not be read.",
@@ -580,16 +582,6 @@ fn set_license(c: &mut Component, pkg: &Package, inventory: &mut Inventory) {
         },
     );
     c.license = Some(id);
-}
-
-/// Reads `file` below `root`, refusing any path that resolves outside it.
-fn read_inside(root: &Path, file: &str) -> Option<String> {
-    let root = root.canonicalize().ok()?;
-    let path = root.join(file).canonicalize().ok()?;
-    if !path.starts_with(&root) {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
 }
 
 #[cfg(test)]

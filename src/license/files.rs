@@ -135,6 +135,17 @@ fn entries(dir: &Path) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// The bytes of `file` below the package root `root`, or `None` when it is missing or resolves
+/// outside the root (through `..`, an absolute path or a symbolic link): such a file is never
+/// read.
+pub fn read_inside(root: &Path, file: &str) -> Option<Vec<u8>> {
+    let root = root.canonicalize().ok()?;
+    let path = root.join(file);
+    inside(&root, &path)
+        .then(|| std::fs::read(path).ok())
+        .flatten()
+}
+
 fn inside(root: &Path, path: &Path) -> bool {
     path.canonicalize().is_ok_and(|p| p.starts_with(root))
 }

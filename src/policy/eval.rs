@@ -20,7 +20,6 @@
 //! no component are warnings.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde::Serialize;
 use spdx::{LicenseItem, LicenseReq, Licensee};
@@ -31,6 +30,7 @@ use crate::diag::Severity;
 use crate::evidence::Evidence;
 use crate::evidence::PackageEvidence;
 use crate::inventory::{Component, ComponentId, Inventory};
+use crate::license::files::read_inside;
 
 /// The stable codes of findings. Each is documented in `docs/findings.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -594,14 +594,6 @@ fn stale_file(cl: &Clarification, c: &Component) -> Option<(String, String)> {
     None
 }
 
-fn read_inside(root: &Path, file: &str) -> Option<Vec<u8>> {
-    let root = root.canonicalize().ok()?;
-    let path = root.join(file).canonicalize().ok()?;
-    path.starts_with(&root)
-        .then(|| std::fs::read(path).ok())
-        .flatten()
-}
-
 /// cargo-deny's license-file hash: XxHash32 (seed 0) of the text with `\r\n` as `\n` and a
 /// final newline.
 fn cargo_deny_hash(bytes: &[u8]) -> u32 {
@@ -885,6 +877,8 @@ fn version_key(v: &str) -> Vec<u32> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::policy::parse_policy;
 
