@@ -177,16 +177,7 @@ pub fn resolve_policy(
     if candidate.is_file() {
         // Named relative to the current directory where it lies below it, so that reports and
         // generated files say `clearance.toml` however the manifest was given.
-        let shown = std::env::current_dir()
-            .ok()
-            .and_then(|cwd| {
-                std::path::absolute(&candidate)
-                    .ok()?
-                    .strip_prefix(cwd)
-                    .ok()
-                    .map(Path::to_owned)
-            })
-            .unwrap_or(candidate);
+        let shown = crate::diag::relative_to_cwd(&candidate).unwrap_or(candidate);
         return Ok(load_policy(&shown)?);
     }
     Ok(default_policy())

@@ -75,6 +75,14 @@ impl fmt::Display for Location {
     }
 }
 
+/// `path` relative to the current directory, when it lies below it: how files are named in
+/// reports and messages, whichever way they were reached.
+pub fn relative_to_cwd(path: &Path) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let absolute = std::path::absolute(path).ok()?;
+    absolute.strip_prefix(cwd).ok().map(Path::to_owned)
+}
+
 /// One reportable problem: a stable code, a message, where it is, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

@@ -57,15 +57,10 @@ impl Locator {
     }
 }
 
+/// The file as reports name it: relative to the current directory, else absolute.
 fn relative(path: &Path) -> PathBuf {
-    let Ok(cwd) = std::env::current_dir() else {
-        return path.to_owned();
-    };
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    absolute
-        .strip_prefix(&cwd)
-        .map(Path::to_owned)
-        .unwrap_or(absolute)
+    crate::diag::relative_to_cwd(path)
+        .unwrap_or_else(|| std::path::absolute(path).unwrap_or_else(|_| path.to_owned()))
 }
 
 fn lock_lines(text: &str, inventory: &Inventory) -> HashMap<ComponentId, usize> {
