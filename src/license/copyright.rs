@@ -15,6 +15,18 @@ pub fn copyright_lines(text: &str) -> Vec<String> {
     out
 }
 
+/// `text` without its copyright statements (so that one package's copy of a license can stand
+/// for every package under it), trimmed of blank lines at both ends, with a final newline.
+pub fn without_copyright_lines(text: &str) -> String {
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !(may_be_statement(l) && is_statement(&normalise(l))))
+        .collect();
+    let mut out = kept.join("\n").trim_matches('\n').to_owned();
+    out.push('\n');
+    out
+}
+
 /// A cheap first test: after comment markers, the line starts with a copyright marker.
 fn may_be_statement(line: &str) -> bool {
     let start = line
@@ -108,6 +120,15 @@ mod tests {
                 "Copyright 2019-2024 The Rust Project Developers",
                 "(C) 1995 Someone"
             ]
+        );
+    }
+
+    #[test]
+    fn statements_are_removed_from_a_text() {
+        let text = "\nMIT License\n\n  Copyright (c) 2016 Jane Doe\n\nPermission is hereby granted. The above copyright notice stays.\n\n";
+        assert_eq!(
+            without_copyright_lines(text),
+            "MIT License\n\n\nPermission is hereby granted. The above copyright notice stays.\n"
         );
     }
 

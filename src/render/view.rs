@@ -2,7 +2,7 @@
 //! it). It is built once, sorted, from the inventory, the license evidence and the policy's
 //! verdicts; templates only lay it out.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -203,26 +203,6 @@ fn source_kind(c: &Component) -> &'static str {
     }
 }
 
-/// Removes copyright statements from a license text, so that one package's text can stand
-/// for all packages under that license.
-fn without_copyright_lines(text: &str) -> String {
-    let statements: BTreeSet<String> = crate::license::copyright::copyright_lines(text)
-        .into_iter()
-        .collect();
-    let is_statement = |line: &str| {
-        let words = line.split_whitespace().collect::<Vec<_>>().join(" ");
-        statements.contains(
-            words
-                .trim_start_matches(['*', '#', '/', ';', '-', '"', '\''])
-                .trim(),
-        )
-    };
-    let kept: Vec<&str> = text.lines().filter(|l| !is_statement(l)).collect();
-    let mut out = kept.join("\n").trim_matches('\n').to_owned();
-    out.push('\n');
-    out
-}
-
 /// What the context is built from.
 #[derive(Clone, Copy)]
 pub struct Inputs<'a> {
@@ -303,7 +283,7 @@ pub fn build_context(inputs: &Inputs<'_>) -> Context {
             if section.text_source != "package"
                 && let Some(f) = own
             {
-                section.text = without_copyright_lines(&f.text);
+                section.text = crate::license::copyright::without_copyright_lines(&f.text);
                 section.text_source = "package".to_owned();
             }
         }
