@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{clearance, fixture, stderr, workspace_manifest};
+use crate::util::{clearance, finding_codes, fixture, stderr, workspace_manifest};
 
 fn check(args: &[&str]) -> std::process::Output {
     let m = workspace_manifest();
@@ -26,17 +26,7 @@ fn findings(out: &std::process::Output) -> Vec<(String, String)> {
     let doc: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
     assert_eq!(doc["schema"], "clearance-check/1");
-    doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_owned(),
-                f["name"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
+    finding_codes(&doc["findings"])
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{clearance, copy_dir, fixture, stderr};
+use crate::util::{clearance, copy_dir, finding_codes, fixture, stderr};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -77,19 +77,6 @@ fn diff(ws: &Path, args: &[&str]) -> std::process::Output {
     clearance().args(&full).current_dir(ws).output().unwrap()
 }
 
-fn codes(list: &Value) -> Vec<(String, String)> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["code"].as_str().unwrap().to_owned(),
-                f["name"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn base_ref_fails_only_on_what_the_change_brings_in() {
     let repo = repository();
@@ -100,18 +87,18 @@ fn base_ref_fails_only_on_what_the_change_brings_in() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["schema"], "clearance-diff/1");
     assert_eq!(
-        codes(&doc["new"]),
+        finding_codes(&doc["new"]),
         [
             ("license-denied".to_owned(), "legacy-lgpl".to_owned()),
             ("license-denied".to_owned(), "new-dep".to_owned())
         ]
     );
     assert_eq!(
-        codes(&doc["existing"]),
+        finding_codes(&doc["existing"]),
         [("license-unknown".to_owned(), "custom-license".to_owned())]
     );
     assert_eq!(
-        codes(&doc["resolved"]),
+        finding_codes(&doc["resolved"]),
         [("license-not-allowed".to_owned(), "legacy-lgpl".to_owned())]
     );
     let changes = &doc["changes"];
@@ -188,7 +175,9 @@ fn sboms_as_base_and_head() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(codes(&doc["new"]).contains(&("license-denied".to_owned(), "new-dep".to_owned())));
+    assert!(
+        finding_codes(&doc["new"]).contains(&("license-denied".to_owned(), "new-dep".to_owned()))
+    );
 }
 
 #[test]

@@ -120,3 +120,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// (code, package name) of each finding in a JSON list of findings.
+pub fn finding_codes(list: &serde_json::Value) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
