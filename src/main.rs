@@ -346,12 +346,17 @@ fn run_sbom(args: &SbomArgs) -> anyhow::Result<()> {
     )
 }
 
+/// `--policy FILE`, or discovery when it is not given.
+fn policy_choice(flag: Option<&PathBuf>) -> PolicyChoice {
+    match flag {
+        Some(p) => PolicyChoice::File(p.clone()),
+        None => PolicyChoice::Discover,
+    }
+}
+
 impl ReportArgs {
     fn policy(&self) -> PolicyChoice {
-        match &self.policy {
-            Some(p) => PolicyChoice::File(p.clone()),
-            None => PolicyChoice::Discover,
-        }
+        policy_choice(self.policy.as_ref())
     }
 
     fn format(&self) -> ReportFormat {
@@ -435,10 +440,7 @@ fn run_render(document: clearance::render::Document, args: &RenderArgs) -> anyho
     let request = RenderRequest {
         document,
         source: InventorySource::Cargo(args.workspace.cargo_options()),
-        policy: match &args.policy {
-            Some(p) => PolicyChoice::File(p.clone()),
-            None => PolicyChoice::Discover,
-        },
+        policy: policy_choice(args.policy.as_ref()),
         template: args.template.clone(),
         dump_context: args.dump_context,
         cache: clearance::license::cache::Cache::user(),
