@@ -3,8 +3,8 @@
 //! model meets the `license` module, which itself never sees the inventory.
 //!
 //! Registry packages are looked up in the detection cache by their Cargo.lock checksum; only
-//! texts not found there are analysed (in parallel), and the detector's license store is loaded
-//! only if something needs analysis, so a warm run costs little more than reading the files.
+//! texts not found there are detected (in parallel), and the detector's license store is loaded
+//! only if some text is not cached, so a warm run costs little more than reading the files.
 
 use std::collections::BTreeMap;
 

@@ -4,8 +4,9 @@
 //! Most license files of a dependency graph are the same few texts, differing only in their
 //! copyright lines. Texts are therefore keyed by a hash of their words with copyright lines
 //! removed: a text whose key equals that of a license in the store is that license (score 1.0)
-//! without analysis, and every other distinct key is analysed once, in parallel. The store is
-//! loaded (about a quarter of a second) only when some text needs a full analysis.
+//! without analysis, and every other distinct key is analysed once, in parallel. The store (and
+//! the keys of its texts) is loaded, in about a quarter of a second, only when some text has to
+//! be detected at all: a run whose texts are all cached never loads it.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -286,12 +286,12 @@ impl Check<'_> {
         for key in table.keys() {
             let name = key.get_ref().as_ref();
             if !known.contains(&name) {
-                let help = match closest(name, known.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? {context} takes: {}", known.join(", ")),
+                let suggestion = closest(name, known.iter().copied());
+                let label = suggestion.map(|s| format!("did you mean `{s}`?"));
+                let help = match &label {
+                    Some(l) => format!("{l} {context} takes: {}", known.join(", ")),
                     None => format!("{context} takes: {}", known.join(", ")),
                 };
-                let label =
-                    closest(name, known.iter().copied()).map(|s| format!("did you mean `{s}`?"));
                 self.error(
                     "policy-unknown-key",
                     key.span(),
