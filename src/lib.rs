@@ -5,6 +5,7 @@
 //! SPDX. `diag` (locations and diagnostics) and `output` (atomic writes) serve them all;
 //! `commands` strings the steps together for each subcommand.
 
+pub mod attest;
 pub mod commands;
 pub mod diag;
 pub mod evidence;
