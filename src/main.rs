@@ -86,6 +86,29 @@ enum Command {
     ///   clearance report -o target/clearance-report.html
     #[command(verbatim_doc_comment)]
     Report(RenderArgs),
+    /// Write an in-toto statement about files, unsigned or signed into a Sigstore bundle.
+    ///
+    /// The predicate is SLSA provenance of this run (builder and source from the CI
+    /// environment), the workspace's SBOM (CycloneDX, SPDX 2, SPDX 3), or its license check
+    /// report; --predicate-file uses an existing document instead of generating one.
+    ///
+    /// Examples:
+    ///   clearance attest --predicate provenance --subject target/release/app -o app.intoto.json
+    ///   clearance attest --predicate cyclonedx --subject app.tar.gz --sign keyless -o app.cdx.sigstore.json
+    ///   clearance attest --predicate license-report --subject app.tar.gz --sign keyless --sigstore dev -o lic.sigstore.json
+    #[command(verbatim_doc_comment)]
+    Attest(AttestArgs),
+    /// Sign a file keylessly into a Sigstore bundle (a DSSE bundle when the file is an
+    /// in-toto statement, a message signature otherwise).
+    ///
+    /// The identity token comes from --identity-token, SIGSTORE_ID_TOKEN, the CI's ambient
+    /// credential (GitHub Actions with `id-token: write`), or a browser sign-in on a terminal.
+    ///
+    /// Examples:
+    ///   clearance sign --bundle app.tar.gz.sigstore.json app.tar.gz
+    ///   clearance sign --sigstore dev --bundle statement.sigstore.json statement.intoto.json
+    #[command(verbatim_doc_comment)]
+    Sign(SignArgs),
     /// Print a shell completion script.
     ///
     /// Examples:
@@ -110,6 +133,90 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct SigningArgs {
+    /// Sigstore instance: public-good, staging, dev (the local `clearance sigstore-dev`), or a
+    /// ClientTrustConfig JSON file.
+    #[arg(long, value_name = "S", default_value = "public-good")]
+    sigstore: String,
+    /// OIDC identity token (else SIGSTORE_ID_TOKEN, the CI's credential, or a browser sign-in).
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    identity_token: Option<String>,
+    /// Seconds to wait for each request to the signing services.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    timeout: u64,
+}
+
+impl SigningArgs {
+    fn options(&self) -> commands::attest::SigningOptions {
+        commands::attest::SigningOptions {
+            instance: self
+                .sigstore
+                .parse()
+                .expect("instance names are infallible"),
+            identity_token: self.identity_token.clone(),
+            network: clearance::attest::sign::NetworkPolicy {
+                timeout: std::time::Duration::from_secs(self.timeout.max(1)),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PredicateArg {
+    Provenance,
+    Cyclonedx,
+    Spdx,
+    Spdx3,
+    LicenseReport,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SignModeArg {
+    /// Sigstore keyless: OIDC identity, Fulcio certificate, Rekor entry.
+    Keyless,
+    /// Write the statement unsigned.
+    None,
+}
+
+#[derive(Args)]
+struct AttestArgs {
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// What the statement says about its subjects.
+    #[arg(long, value_enum)]
+    predicate: PredicateArg,
+    /// A file the statement is about (repeatable); recorded with its SHA-256.
+    #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
+    subject: Vec<PathBuf>,
+    /// Use this document as the predicate instead of generating it from the workspace.
+    #[arg(long, value_name = "FILE")]
+    predicate_file: Option<PathBuf>,
+    /// Policy of a license-report predicate (default as for `check`).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Sign the statement, or write it unsigned.
+    #[arg(long, value_enum, default_value = "none")]
+    sign: SignModeArg,
+    #[command(flatten)]
+    signing: SigningArgs,
+    /// Write to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SignArgs {
+    #[command(flatten)]
+    signing: SigningArgs,
+    /// Where to write the bundle (atomically).
+    #[arg(long, value_name = "OUT")]
+    bundle: PathBuf,
+    /// The file to sign.
+    file: PathBuf,
 }
 
 #[derive(Args)]
@@ -452,6 +559,52 @@ fn run_render(document: clearance::render::Document, args: &RenderArgs) -> anyho
     )
 }
 
+fn run_attest(args: &AttestArgs) -> anyhow::Result<()> {
+    use clearance::attest::statement::PredicateKind;
+    let request = commands::attest::AttestRequest {
+        kind: match args.predicate {
+            PredicateArg::Provenance => PredicateKind::Provenance,
+            PredicateArg::Cyclonedx => PredicateKind::CycloneDx,
+            PredicateArg::Spdx => PredicateKind::Spdx,
+            PredicateArg::Spdx3 => PredicateKind::Spdx3,
+            PredicateArg::LicenseReport => PredicateKind::LicenseReport,
+        },
+        subjects: args.subject.clone(),
+        predicate_file: args.predicate_file.clone(),
+        source: InventorySource::Cargo(args.workspace.cargo_options()),
+        policy: policy_choice(args.policy.as_ref()),
+        cache: clearance::license::cache::Cache::user(),
+        today: today(),
+        epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
+        signing: (args.sign == SignModeArg::Keyless).then(|| args.signing.options()),
+    };
+    let output = commands::attest::attest(&request)?;
+    write_to(
+        &Destination::from_arg(args.output.as_deref()),
+        &output.document,
+    )?;
+    if let Some(bundle) = &output.signed {
+        eprintln!(
+            "signed as {} (issuer {}) through {}",
+            bundle.identity, bundle.issuer, args.signing.sigstore
+        );
+    }
+    Ok(())
+}
+
+fn run_sign(args: &SignArgs) -> anyhow::Result<()> {
+    let bundle = commands::attest::sign_file(&args.file, &args.signing.options())?;
+    write_to(&Destination::File(args.bundle.clone()), &bundle.json)?;
+    eprintln!(
+        "signed {} as {} (issuer {}) into {}",
+        args.file.display(),
+        bundle.identity,
+        bundle.issuer,
+        args.bundle.display()
+    );
+    Ok(())
+}
+
 fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
     use clap::CommandFactory;
     let mut out = Vec::new();
@@ -497,6 +650,8 @@ fn main() -> ExitCode {
         Command::Completions { shell } => run_completions(*shell).map(|()| Verdict::Pass),
         Command::Man { dir } => run_man(dir.as_deref()).map(|()| Verdict::Pass),
         Command::Sbom(args) => run_sbom(args).map(|()| Verdict::Pass),
+        Command::Attest(args) => run_attest(args).map(|()| Verdict::Pass),
+        Command::Sign(args) => run_sign(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
         Command::Diff(args) => run_diff(args),
         Command::Notice(args) => {

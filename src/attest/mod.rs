@@ -6,3 +6,7 @@
 //! and digests, never the inventory model.
 
 pub mod instance;
+pub mod provenance;
+pub mod sign;
+pub mod statement;
+pub mod token;

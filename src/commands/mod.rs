@@ -2,9 +2,9 @@
 //! (collect → model → evaluate → render) and returns what to write. Printing and exit codes
 //! stay in `main.rs`.
 
-use std::path::PathBuf;
+pub mod attest;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
 use crate::inventory::Inventory;
@@ -64,6 +64,9 @@ pub enum CommandError {
         "SOURCE_DATE_EPOCH={0:?} is not a number of seconds since 1970-01-01 UTC; unset it or set it to e.g. the last commit's time (`git log -1 --format=%ct`)"
     )]
     SourceDateEpoch(String),
+    /// Building, signing or verifying an attestation failed.
+    #[error(transparent)]
+    Attest(Box<Diagnostic>),
 }
 
 /// The tool name recorded in documents.
