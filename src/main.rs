@@ -86,6 +86,20 @@ enum Command {
     ///   clearance report -o target/clearance-report.html
     #[command(verbatim_doc_comment)]
     Report(RenderArgs),
+    /// The release job: SBOMs, license check, NOTICE, THIRD_PARTY.md, HTML report and
+    /// attestations in one run, signed, listed in release.json, and recorded in the evidence
+    /// store.
+    ///
+    /// The license check's findings decide the exit code; everything is written either way,
+    /// so a failing release still leaves its evidence. With `--sigstore dev` and no
+    /// `clearance sigstore-dev` running, a local untrusted instance is started for the run.
+    ///
+    /// Examples:
+    ///   clearance release --sigstore dev
+    ///   clearance release --sign keyless --subject target/release/app --out dist/clearance
+    ///   clearance release --sign none --evidence compliance/evidence
+    #[command(verbatim_doc_comment)]
+    Release(ReleaseArgs),
     /// Write an in-toto statement about files, unsigned or signed into a Sigstore bundle.
     ///
     /// The predicate is SLSA provenance of this run (builder and source from the CI
@@ -206,6 +220,30 @@ struct AttestArgs {
     /// Write to FILE (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ReleaseArgs {
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// Policy file (default as for `check`).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// A release artifact the attestations are about (repeatable); without one, they are
+    /// about the evidence files themselves.
+    #[arg(long, value_name = "FILE")]
+    subject: Vec<PathBuf>,
+    /// Sign the attestations, or write them unsigned.
+    #[arg(long, value_enum, default_value = "keyless")]
+    sign: SignModeArg,
+    #[command(flatten)]
+    signing: SigningArgs,
+    /// The evidence store: one folder per release is recorded there.
+    #[arg(long, value_name = "DIR", default_value = ".clearance/evidence")]
+    evidence: PathBuf,
+    /// The output folder (replaced as a whole when the run succeeds).
+    #[arg(long, value_name = "DIR", default_value = "dist/clearance")]
+    out: PathBuf,
 }
 
 #[derive(Args)]
@@ -559,6 +597,66 @@ fn run_render(document: clearance::render::Document, args: &RenderArgs) -> anyho
     )
 }
 
+fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
+    use std::io::IsTerminal;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    let progress = |step: &str| {
+        if let Some(bar) = &bar {
+            bar.set_message(step.to_string());
+        }
+    };
+    let signing = match args.sign {
+        SignModeArg::Keyless => {
+            progress("finding an identity token");
+            Some(commands::attest::Signing::start(&args.signing.options())?)
+        }
+        SignModeArg::None => None,
+    };
+    let request = commands::release::ReleaseRequest {
+        source: InventorySource::Cargo(args.workspace.cargo_options()),
+        policy: policy_choice(args.policy.as_ref()),
+        subjects: args.subject.clone(),
+        signing: signing.as_ref(),
+        instance: Some(args.signing.sigstore.clone()),
+        out: args.out.clone(),
+        evidence: Some(args.evidence.clone()),
+        cache: clearance::license::cache::Cache::user(),
+        today: today(),
+        epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
+        progress: &progress,
+    };
+    let result = commands::release::release(&request);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let output = result?;
+    let mut text = format!(
+        "{} {}: license check {}\n",
+        output.release.product.name, output.release.product.version, output.release.verdict
+    );
+    text.push_str(&format!("  {}/\n", output.out.display()));
+    for file in &output.release.files {
+        text.push_str(&format!("    {}\n", file.path));
+    }
+    text.push_str(&format!("    {}\n", commands::release::RELEASE_FILE));
+    match &output.release.signing {
+        Some(s) => text.push_str(&format!(
+            "  signed as {} (issuer {}) through {}\n",
+            s.identity, s.issuer, s.instance
+        )),
+        None => text.push_str("  attestations unsigned (--sign none)\n"),
+    }
+    if let Some(record) = &output.record {
+        text.push_str(&format!("  recorded in {}\n", record.display()));
+    }
+    write_to(&Destination::Stdout, text.as_bytes())?;
+    Ok(output.verdict)
+}
+
 fn run_attest(args: &AttestArgs) -> anyhow::Result<()> {
     use clearance::attest::statement::PredicateKind;
     let request = commands::attest::AttestRequest {
@@ -650,6 +748,7 @@ fn main() -> ExitCode {
         Command::Completions { shell } => run_completions(*shell).map(|()| Verdict::Pass),
         Command::Man { dir } => run_man(dir.as_deref()).map(|()| Verdict::Pass),
         Command::Sbom(args) => run_sbom(args).map(|()| Verdict::Pass),
+        Command::Release(args) => run_release(args),
         Command::Attest(args) => run_attest(args).map(|()| Verdict::Pass),
         Command::Sign(args) => run_sign(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),

@@ -3,6 +3,7 @@
 //! stay in `main.rs`.
 
 pub mod attest;
+pub mod release;
 
 use std::path::{Path, PathBuf};
 
