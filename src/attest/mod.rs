@@ -6,3 +6,5 @@
 //! and digests, never the inventory model.
 
 pub mod instance;
+pub mod policy;
+pub mod verify;
