@@ -105,7 +105,7 @@ enum Command {
     ///
     /// Examples:
     ///   clearance verify --bundle app.tar.gz.sigstore.json \
-    ///     --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0 \
+    ///     --certificate-identity https://github.com/acme/app/.github/workflows/rel.yml@refs/tags/v1 \
     ///     --certificate-oidc-issuer https://token.actions.githubusercontent.com app.tar.gz
     ///   clearance verify --bundle app.intoto.sigstore.json \
     ///     --certificate-identity-regexp 'https://github\.com/acme/app/\.github/workflows/.*' \
@@ -161,16 +161,17 @@ struct VerifyArgs {
     /// https://token.actions.githubusercontent.com.
     #[arg(long, value_name = "U", required_unless_present = "key")]
     certificate_oidc_issuer: Option<String>,
-    /// The GitHub repository FILE was built from (OWNER/REPO), from the certificate.
+    /// Require the certificate's GitHub repository claim: OWNER/REPO.
     #[arg(long, value_name = "O/R")]
     github_repository: Option<String>,
-    /// The git ref it was built from, e.g. refs/tags/v1.2.0.
+    /// Require the certificate's git ref claim, e.g. refs/tags/v1.2.0.
     #[arg(long, value_name = "REF")]
     github_ref: Option<String>,
-    /// The commit it was built from.
+    /// Require the certificate's commit claim (the full SHA).
     #[arg(long, value_name = "SHA")]
     github_sha: Option<String>,
-    /// The workflow that built it: its file (.github/workflows/release.yml) or its name.
+    /// Require the certificate's workflow claim: the workflow file
+    /// (.github/workflows/release.yml) or the workflow's name.
     #[arg(long, value_name = "W")]
     github_workflow: Option<String>,
     /// A trusted root file (trusted_root.json) instead of an instance's.

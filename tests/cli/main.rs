@@ -17,3 +17,4 @@ mod shell;
 mod supplier;
 mod util;
 mod validators;
+mod verify;
