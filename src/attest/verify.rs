@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 
 pub use sigstore_verify::Verifier;
 
-use super::policy::{CheckedClaim, Identity, IdentityPolicy, Policy};
+use super::policy::{CheckedClaim, Identity, IdentityPolicy, ManagedKey, Policy};
 use crate::diag::{Diagnostic, Location};
 
 /// The DSSE payload type of an in-toto statement.
@@ -257,49 +257,11 @@ pub fn verify_with(
     //     must be an in-toto statement one of whose subjects has the artifact's SHA-256.
     let bundle = parse_bundle(bundle_path, bundle_bytes)?;
     let (result, signer) = match policy {
-        Policy::Identity(identity) => {
-            let library_policy = library_identity_policy(identity);
-            let result = verifier
-                .verify(artifact.as_library_artifact(), &bundle, &library_policy)
-                .map_err(classify)?;
-            if !(result.certificate_verified() && result.sct_verified() && result.tlog_verified()) {
-                return Err(VerifyError::Cryptographic(
-                    "the verifier did not confirm the certificate chain, SCT and log inclusion"
-                        .into(),
-                ));
-            }
-            let signer = check_identity(&result, identity)?;
-            (result, Signer::Certificate(signer))
-        }
-        Policy::Key(key) => {
-            let library_policy = PublicKeyVerificationPolicy::new(key.key.clone());
-            let result = verifier
-                .verify(artifact.as_library_artifact(), &bundle, &library_policy)
-                .map_err(classify)?;
-            if !result.tlog_verified() {
-                return Err(VerifyError::Cryptographic(
-                    "the verifier did not confirm the log inclusion".into(),
-                ));
-            }
-            let fingerprint = sigstore_verify::crypto::sha256(key.key.as_bytes()).to_hex();
-            (result, Signer::Key { fingerprint })
-        }
+        Policy::Identity(identity) => verify_keyless(verifier, &bundle, artifact, identity)?,
+        Policy::Key(key) => verify_managed_key(verifier, &bundle, artifact, key)?,
     };
     let artifact_sha256 = artifact.sha256();
-    let kind = match &bundle.content {
-        SignatureContent::DsseEnvelope(envelope) => {
-            if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
-                return Err(VerifyError::ArtifactBinding(format!(
-                    "the DSSE payload is `{}`, not an in-toto statement",
-                    envelope.payload_type
-                )));
-            }
-            let statement: Statement = serde_json::from_slice(envelope.payload.as_bytes())
-                .map_err(|e| VerifyError::Bundle(format!("the in-toto statement: {e}")))?;
-            BundleKind::Attestation(attestation_for(&statement, &artifact_sha256)?)
-        }
-        _ => BundleKind::MessageSignature,
-    };
+    let kind = bundle_kind(&bundle, &artifact_sha256)?;
     Ok(Verified {
         kind,
         signer,
@@ -326,6 +288,76 @@ pub fn verify_with(
             })
             .collect(),
     })
+}
+
+/// Steps 2 to 4 for a keyless bundle: what the library verified, and the accepted signer.
+fn verify_keyless(
+    verifier: &Verifier,
+    bundle: &Bundle,
+    artifact: &Artifact,
+    policy: &IdentityPolicy,
+) -> Result<(VerificationResult, Signer), VerifyError> {
+    let result = verifier
+        .verify(
+            artifact.as_library_artifact(),
+            bundle,
+            &library_identity_policy(policy),
+        )
+        .map_err(classify)?;
+    if !(result.certificate_verified() && result.sct_verified() && result.tlog_verified()) {
+        return Err(VerifyError::Cryptographic(
+            "the verifier did not confirm the certificate chain, SCT and log inclusion".into(),
+        ));
+    }
+    let signer = check_identity(&result, policy)?;
+    Ok((result, Signer::Certificate(signer)))
+}
+
+/// Steps 2 and 3 for a managed-key bundle.
+fn verify_managed_key(
+    verifier: &Verifier,
+    bundle: &Bundle,
+    artifact: &Artifact,
+    key: &ManagedKey,
+) -> Result<(VerificationResult, Signer), VerifyError> {
+    let result = verifier
+        .verify(
+            artifact.as_library_artifact(),
+            bundle,
+            &PublicKeyVerificationPolicy::new(key.key.clone()),
+        )
+        .map_err(classify)?;
+    if !result.tlog_verified() {
+        return Err(VerifyError::Cryptographic(
+            "the verifier did not confirm the log inclusion".into(),
+        ));
+    }
+    let fingerprint = sigstore_verify::crypto::sha256(key.key.as_bytes()).to_hex();
+    Ok((result, Signer::Key { fingerprint }))
+}
+
+/// Step 5: what the bundle signs; for an attestation, its statement must name the artifact.
+fn bundle_kind(bundle: &Bundle, artifact_sha256: &Sha256Hash) -> Result<BundleKind, VerifyError> {
+    match &bundle.content {
+        SignatureContent::MessageSignature(_) => Ok(BundleKind::MessageSignature),
+        SignatureContent::DsseEnvelope(envelope) => {
+            if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+                return Err(VerifyError::ArtifactBinding(format!(
+                    "the DSSE payload is `{}`, not an in-toto statement",
+                    envelope.payload_type
+                )));
+            }
+            let statement: Statement = serde_json::from_slice(envelope.payload.as_bytes())
+                .map_err(|e| VerifyError::Bundle(format!("the in-toto statement: {e}")))?;
+            Ok(BundleKind::Attestation(attestation_for(
+                &statement,
+                artifact_sha256,
+            )?))
+        }
+        _ => Err(VerifyError::Bundle(
+            "the bundle signs neither a message nor a DSSE envelope".into(),
+        )),
+    }
 }
 
 /// Step 1: the bundle, or why it is not one.
@@ -482,4 +514,50 @@ fn classify(error: sigstore_verify::Error) -> VerifyError {
 /// A time from whole seconds since the Unix epoch.
 fn to_datetime(seconds: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(seconds).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_64_hex_digits() {
+        let hex = "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
+        let artifact = Artifact::from_sha256_hex(hex).unwrap();
+        assert_eq!(artifact.sha256().to_hex(), hex);
+        assert!(Artifact::from_sha256_hex(&hex[..63]).is_none());
+        assert!(Artifact::from_sha256_hex(&hex.replace('a', "g")).is_none());
+    }
+
+    #[test]
+    fn bad_json_is_input_and_names_its_position() {
+        let err = parse_bundle(Path::new("b.json"), b"{\n  \"mediaType\": \n").unwrap_err();
+        assert!(!err.is_verification_failure());
+        let shown = err.to_string();
+        assert!(shown.contains("b.json:3:"), "{shown}");
+        assert!(shown.contains("help: "), "{shown}");
+    }
+
+    #[test]
+    fn json_that_is_no_bundle_fails_verification() {
+        let err = parse_bundle(Path::new("b.json"), br#"{"mediaType": "x"}"#).unwrap_err();
+        assert!(err.is_verification_failure());
+        assert_eq!(err.code(), "bundle-invalid");
+    }
+
+    #[test]
+    fn library_errors_are_grouped_by_what_failed() {
+        use sigstore_verify::Error as E;
+        let identity = classify(E::IssuerMismatch {
+            expected: "a".into(),
+            actual: None,
+        });
+        assert_eq!(identity.code(), "identity-mismatch");
+        let binding = classify(E::ArtifactMismatch("digest".into()));
+        assert_eq!(binding.code(), "artifact-mismatch");
+        let crypto = classify(E::SignatureInvalid("bad".into()));
+        assert_eq!(crypto.code(), "verification-failed");
+        let bundle = classify(E::InvalidBundle("no certificate".into()));
+        assert_eq!(bundle.code(), "bundle-invalid");
+    }
 }

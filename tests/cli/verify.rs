@@ -63,8 +63,15 @@ fn the_happy_paths_verify_and_say_what_they_established() {
     assert_eq!(field(&text, "signature"), Some("message signature"));
     assert_eq!(field(&text, "identity"), Some(BEACON_IDENTITY));
     assert_eq!(field(&text, "issuer"), Some(GITHUB_ISSUER));
-    assert_eq!(field(&text, "integrated time"), Some("2024-03-19T17:26:26Z"));
-    assert!(field(&text, "log index").unwrap().ends_with("(hashedrekord/0.0.1)"));
+    assert_eq!(
+        field(&text, "integrated time"),
+        Some("2024-03-19T17:26:26Z")
+    );
+    assert!(
+        field(&text, "log index")
+            .unwrap()
+            .ends_with("(hashedrekord/0.0.1)")
+    );
     assert_eq!(field(&text, "trusted root"), Some("public-good"));
 
     let out = verify_beacon(DSSE, &[], &a_txt());
@@ -80,11 +87,14 @@ fn the_happy_paths_verify_and_say_what_they_established() {
 
 #[test]
 fn a_wrong_identity_or_issuer_fails_verification() {
-    let out = verify(MESSAGE, &["--certificate-identity", "https://github.com/evil/x"])
-        .args(["--certificate-oidc-issuer", GITHUB_ISSUER])
-        .arg(a_txt())
-        .output()
-        .unwrap();
+    let out = verify(
+        MESSAGE,
+        &["--certificate-identity", "https://github.com/evil/x"],
+    )
+    .args(["--certificate-oidc-issuer", GITHUB_ISSUER])
+    .arg(a_txt())
+    .output()
+    .unwrap();
     let err = assert_exit(&out, 1);
     assert!(
         err.starts_with("✗ verification failed: identity policy not satisfied"),
@@ -160,7 +170,11 @@ fn a_bundle_fails_against_another_instances_root() {
     assert!(err.contains("trusted root staging"), "{err}");
     // The conformance copy of the production root verifies it, like the embedded one.
     let root = conformance().join("production_trusted_root.json");
-    let out = verify_beacon(MESSAGE, &["--trusted-root", root.to_str().unwrap()], &a_txt());
+    let out = verify_beacon(
+        MESSAGE,
+        &["--trusted-root", root.to_str().unwrap()],
+        &a_txt(),
+    );
     assert_exit(&out, 0);
 }
 
@@ -196,11 +210,14 @@ fn github_claims_are_checked_against_the_certificate() {
 
 #[test]
 fn a_malformed_bundle_is_an_input_error_with_its_position() {
-    let out = verify("bundle-malformed-json_fail", &["--certificate-identity", "x"])
-        .args(["--certificate-oidc-issuer", GITHUB_ISSUER])
-        .arg(a_txt())
-        .output()
-        .unwrap();
+    let out = verify(
+        "bundle-malformed-json_fail",
+        &["--certificate-identity", "x"],
+    )
+    .args(["--certificate-oidc-issuer", GITHUB_ISSUER])
+    .arg(a_txt())
+    .output()
+    .unwrap();
     let err = assert_exit(&out, 2);
     assert!(err.starts_with("error[bundle-malformed-json]"), "{err}");
     let position = regex::Regex::new(r"bundle\.sigstore\.json:1:\d+\n").unwrap();
@@ -212,7 +229,10 @@ fn a_malformed_bundle_is_an_input_error_with_its_position() {
 fn missing_inputs_are_usage_errors() {
     let missing = Path::new("no/such/file");
     let err = assert_exit(&verify_beacon(MESSAGE, &[], missing), 2);
-    assert!(err.contains("cannot read the artifact no/such/file"), "{err}");
+    assert!(
+        err.contains("cannot read the artifact no/such/file"),
+        "{err}"
+    );
 
     let out = verify(MESSAGE, &["--certificate-oidc-issuer", GITHUB_ISSUER])
         .arg(a_txt())
@@ -285,7 +305,10 @@ fn a_managed_key_bundle_verifies_with_its_key() {
         .unwrap();
     assert_exit(&out, 0);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(field(&text, "key").unwrap().starts_with("sha256:"), "{text}");
+    assert!(
+        field(&text, "key").unwrap().starts_with("sha256:"),
+        "{text}"
+    );
 }
 
 #[test]
