@@ -591,7 +591,7 @@ impl VerifyArgs {
     fn trusted_root(&self) -> anyhow::Result<(TrustedRoot, String)> {
         match &self.trusted_root {
             Some(path) => Ok((
-                instance::load_trusted_root(path).map_err(|e| with_help(&e, e.help()))?,
+                instance::load_trusted_root(path).map_err(|e| with_help(&e, TRUSTED_ROOT_HELP))?,
                 path.display().to_string(),
             )),
             None => {
@@ -616,6 +616,10 @@ impl VerifyArgs {
             .map_err(|e| anyhow::anyhow!("cannot read the artifact {}: {e}", self.artifact))
     }
 }
+
+/// What to do about a `--trusted-root` file that cannot be used.
+const TRUSTED_ROOT_HELP: &str = "pass a Sigstore trusted root (trusted_root.json, media type \
+    application/vnd.dev.sigstore.trustedroot+json), or choose an instance with --sigstore";
 
 /// An error with what to do about it on a second line, as diagnostics show it.
 fn with_help(error: &dyn std::fmt::Display, help: &str) -> anyhow::Error {

@@ -241,19 +241,21 @@ pub fn verify_with(
     //  1. Parse the bundle: JSON first (a syntax error is an input error with its position),
     //     then the Sigstore bundle schema (media type and version, non-negative log indexes,
     //     well-formed certificates and signatures).
-    //  2. Cryptographic verification by sigstore-verify, with no check relaxed: establish the
+    //  2. The kind of signer must be the policy's: a certificate for an identity, a key hint
+    //     for a managed key (either way round is refused before any cryptography).
+    //  3. Cryptographic verification by sigstore-verify, with no check relaxed: establish the
     //     signing times (signed entry timestamps, RFC 3161 timestamps), the certificate chain
     //     to a trusted Fulcio CA valid at every one of them, the SCT, the transparency-log
     //     inclusion proof and signed checkpoint, the integrated time within the certificate's
     //     validity, the signature over the artifact (or the DSSE PAE), and the log entry's
     //     consistency with the bundle. Keyless: the library also matches the issuer and an
     //     exact identity. Managed key: the key is the policy's and there is no certificate.
-    //  3. Fail closed on the library's evidence: certificate, SCT and log must be reported as
+    //  4. Fail closed on the library's evidence: certificate, SCT and log must be reported as
     //     verified, not merely absent from the list of errors.
-    //  4. The identity policy, on the verified certificate: the SAN (exactly or by anchored
+    //  5. The identity policy, on the verified certificate: the SAN (exactly or by anchored
     //     regular expression) and the issuer, then every requested GitHub claim against the
     //     Fulcio extensions.
-    //  5. Artifact binding, visible here even though the library checked it: an attestation
+    //  6. Artifact binding, visible here even though the library checked it: an attestation
     //     must be an in-toto statement one of whose subjects has the artifact's SHA-256.
     let bundle = parse_bundle(bundle_path, bundle_bytes)?;
     let (result, signer) = match policy {
@@ -290,13 +292,20 @@ pub fn verify_with(
     })
 }
 
-/// Steps 2 to 4 for a keyless bundle: what the library verified, and the accepted signer.
+/// Steps 2 to 5 for a keyless bundle: what the library verified, and the accepted signer.
 fn verify_keyless(
     verifier: &Verifier,
     bundle: &Bundle,
     artifact: &Artifact,
     policy: &IdentityPolicy,
 ) -> Result<(VerificationResult, Signer), VerifyError> {
+    if bundle.signing_certificate().is_none() {
+        return Err(VerifyError::Identity(
+            "the bundle is signed with a managed key, not a certificate: verify it with \
+             --key PUBKEY.pem"
+                .into(),
+        ));
+    }
     let result = verifier
         .verify(
             artifact.as_library_artifact(),
@@ -313,13 +322,20 @@ fn verify_keyless(
     Ok((result, Signer::Certificate(signer)))
 }
 
-/// Steps 2 and 3 for a managed-key bundle.
+/// Steps 2 to 4 for a managed-key bundle.
 fn verify_managed_key(
     verifier: &Verifier,
     bundle: &Bundle,
     artifact: &Artifact,
     key: &ManagedKey,
 ) -> Result<(VerificationResult, Signer), VerifyError> {
+    if bundle.signing_certificate().is_some() {
+        return Err(VerifyError::Identity(
+            "the bundle is signed with a certificate, not a managed key: verify it with \
+             --certificate-identity and --certificate-oidc-issuer"
+                .into(),
+        ));
+    }
     let result = verifier
         .verify(
             artifact.as_library_artifact(),
@@ -336,7 +352,7 @@ fn verify_managed_key(
     Ok((result, Signer::Key { fingerprint }))
 }
 
-/// Step 5: what the bundle signs; for an attestation, its statement must name the artifact.
+/// Step 6: what the bundle signs; for an attestation, its statement must name the artifact.
 fn bundle_kind(bundle: &Bundle, artifact_sha256: &Sha256Hash) -> Result<BundleKind, VerifyError> {
     match &bundle.content {
         SignatureContent::MessageSignature(_) => Ok(BundleKind::MessageSignature),
@@ -385,8 +401,8 @@ fn parse_bundle(path: &Path, bytes: &[u8]) -> Result<Bundle, VerifyError> {
     Bundle::from_json(text).map_err(|e| VerifyError::Bundle(e.to_string()))
 }
 
-/// The library's policy for step 2: the issuer always, the identity when it is exact (a
-/// regular expression is matched in step 4). Nothing is skipped.
+/// The library's policy for step 3: the issuer always, the identity when it is exact (a
+/// regular expression is matched in step 5). Nothing is skipped.
 fn library_identity_policy(policy: &IdentityPolicy) -> VerificationPolicy {
     let library_policy = VerificationPolicy::any_identity().require_issuer(policy.issuer.clone());
     match &policy.identity {
@@ -395,7 +411,7 @@ fn library_identity_policy(policy: &IdentityPolicy) -> VerificationPolicy {
     }
 }
 
-/// Step 4: the signer of a verified certificate, if the policy accepts it.
+/// Step 5: the signer of a verified certificate, if the policy accepts it.
 fn check_identity(
     result: &VerificationResult,
     policy: &IdentityPolicy,
@@ -433,7 +449,7 @@ fn check_identity(
     })
 }
 
-/// Step 5: the statement's subjects must include the artifact.
+/// Step 6: the statement's subjects must include the artifact.
 fn attestation_for(
     statement: &Statement,
     artifact_sha256: &Sha256Hash,

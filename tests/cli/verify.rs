@@ -110,6 +110,21 @@ fn a_wrong_identity_or_issuer_fails_verification() {
         .unwrap();
     let err = assert_exit(&out, 1);
     assert!(err.contains("issuer"), "{err}");
+
+    // A failed verification writes no human report.
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report.txt");
+    let out = verify(
+        MESSAGE,
+        &["--certificate-identity", "https://github.com/evil/x"],
+    )
+    .args(["--certificate-oidc-issuer", GITHUB_ISSUER, "-o"])
+    .arg(&target)
+    .arg(a_txt())
+    .output()
+    .unwrap();
+    assert_exit(&out, 1);
+    assert!(!target.exists());
 }
 
 #[test]
