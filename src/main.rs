@@ -8,6 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use clearance::attest::instance::{self, Instance};
+use clearance::attest::policy::{GitHubClaims, Identity, IdentityPolicy, ManagedKey, Policy};
+use clearance::attest::verify::{self, Artifact, VerifyError};
 use clearance::commands::{
     self, BaseSource, CheckRequest, DiffRequest, FailOn, InventorySource, PolicyChoice,
     RenderRequest, ReportOutput, SbomRequest, TimeRequirement, Verdict,
@@ -15,8 +18,10 @@ use clearance::commands::{
 use clearance::inventory::DepKind;
 use clearance::inventory::cargo::{CargoOptions, FeatureSelection, LockMode, Network};
 use clearance::output::Destination;
+use clearance::report::verify::{self as report, VerifyContext};
 use clearance::report::{Color, ReportFormat};
 use clearance::sbom::Format;
+use sigstore_trust_root::TrustedRoot;
 
 /// Supply-chain evidence for Cargo workspaces: SBOMs, license policy, notices, attestations.
 #[derive(Parser)]
@@ -123,6 +128,30 @@ enum Command {
     ///   clearance sign --sigstore dev --bundle statement.sigstore.json statement.intoto.json
     #[command(verbatim_doc_comment)]
     Sign(SignArgs),
+    /// Verify a Sigstore bundle for an artifact, offline, against a trusted root and the
+    /// identity of the expected signer.
+    ///
+    /// Checks the certificate chain and its SCT, the transparency-log inclusion proof and
+    /// signed checkpoint or entry timestamp, the signature over FILE (for an attestation: the
+    /// DSSE envelope, and that a subject of the statement has FILE's SHA-256), then the
+    /// signer: certificate identity (SAN), OIDC issuer and any GitHub claims asked for.
+    /// Nothing is fetched from the network. FILE may be given as its digest, sha256:HEX.
+    ///
+    /// Exit code 0 when verified, 1 when verification failed (the reason and what was
+    /// checked are printed), 2 when an input cannot be used.
+    ///
+    /// Examples:
+    ///   clearance verify --bundle app.tar.gz.sigstore.json \
+    ///     --certificate-identity https://github.com/acme/app/.github/workflows/rel.yml@refs/tags/v1 \
+    ///     --certificate-oidc-issuer https://token.actions.githubusercontent.com app.tar.gz
+    ///   clearance verify --bundle app.intoto.sigstore.json \
+    ///     --certificate-identity-regexp 'https://github\.com/acme/app/\.github/workflows/.*' \
+    ///     --certificate-oidc-issuer https://token.actions.githubusercontent.com \
+    ///     --github-repository acme/app --github-ref refs/tags/v1.2.0 --format json app.tar.gz
+    ///   clearance verify --bundle blob.sigstore.json --key cosign.pub sha256:9f86d081884c7d65...
+    ///   clearance verify --sigstore dev --bundle out.sigstore.json --certificate-identity ... FILE
+    #[command(verbatim_doc_comment)]
+    Verify(VerifyArgs),
     /// Print a shell completion script.
     ///
     /// Examples:
@@ -255,6 +284,80 @@ struct SignArgs {
     bundle: PathBuf,
     /// The file to sign.
     file: PathBuf,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// The Sigstore bundle (JSON, v0.1 to v0.3).
+    #[arg(long, value_name = "B")]
+    bundle: PathBuf,
+    /// The signer's certificate identity (SAN), matched exactly: a workflow URI or an email.
+    #[arg(
+        long,
+        value_name = "I",
+        required_unless_present_any = ["certificate_identity_regexp", "key"],
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    certificate_identity: Option<String>,
+    /// A regular expression the whole certificate identity must match (anchored at both ends).
+    #[arg(long, value_name = "R")]
+    certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer recorded in the certificate, e.g.
+    /// https://token.actions.githubusercontent.com.
+    #[arg(long, value_name = "U", required_unless_present = "key")]
+    certificate_oidc_issuer: Option<String>,
+    /// Require the certificate's GitHub repository claim: OWNER/REPO.
+    #[arg(long, value_name = "O/R")]
+    github_repository: Option<String>,
+    /// Require the certificate's git ref claim, e.g. refs/tags/v1.2.0.
+    #[arg(long, value_name = "REF")]
+    github_ref: Option<String>,
+    /// Require the certificate's commit claim (the full SHA).
+    #[arg(long, value_name = "SHA")]
+    github_sha: Option<String>,
+    /// Require the certificate's workflow claim: the workflow file
+    /// (.github/workflows/release.yml) or the workflow's name.
+    #[arg(long, value_name = "W")]
+    github_workflow: Option<String>,
+    /// A trusted root file (trusted_root.json) instead of an instance's.
+    #[arg(long, value_name = "F", conflicts_with = "sigstore")]
+    trusted_root: Option<PathBuf>,
+    /// The instance whose trusted root to use: public-good, staging (both embedded), dev, or
+    /// a ClientTrustConfig JSON file.
+    #[arg(long, value_name = "S", default_value = "public-good")]
+    sigstore: Instance,
+    /// Verify a bundle signed with this managed public key (PEM) instead of a certificate.
+    #[arg(
+        long,
+        value_name = "PUBKEY.pem",
+        conflicts_with_all = [
+            "certificate_identity",
+            "certificate_identity_regexp",
+            "certificate_oidc_issuer",
+            "github_repository",
+            "github_ref",
+            "github_sha",
+            "github_workflow",
+        ]
+    )]
+    key: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: VerifyFormatArg,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The artifact, or its digest as sha256:HEX.
+    #[arg(value_name = "FILE")]
+    artifact: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum VerifyFormatArg {
+    /// A few lines: what was verified and who signed it.
+    Human,
+    /// JSON (schema clearance-verify/1).
+    Json,
 }
 
 #[derive(Args)]
@@ -703,6 +806,113 @@ fn run_sign(args: &SignArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl VerifyArgs {
+    fn policy(&self) -> anyhow::Result<Policy> {
+        if let Some(path) = &self.key {
+            return Ok(Policy::Key(
+                ManagedKey::load(path).map_err(|e| with_help(&e, e.help()))?,
+            ));
+        }
+        let identity = match (
+            &self.certificate_identity,
+            &self.certificate_identity_regexp,
+        ) {
+            (Some(exact), _) => Identity::Exact(exact.clone()),
+            (None, Some(pattern)) => {
+                Identity::regex(pattern).map_err(|e| with_help(&e, e.help()))?
+            }
+            (None, None) => unreachable!("clap requires an identity unless --key is given"),
+        };
+        Ok(Policy::Identity(IdentityPolicy {
+            identity,
+            issuer: self
+                .certificate_oidc_issuer
+                .clone()
+                .expect("clap requires the issuer unless --key is given"),
+            github: GitHubClaims {
+                repository: self.github_repository.clone(),
+                git_ref: self.github_ref.clone(),
+                sha: self.github_sha.clone(),
+                workflow: self.github_workflow.clone(),
+            },
+        }))
+    }
+
+    /// The trusted root and where it came from.
+    fn trusted_root(&self) -> anyhow::Result<(TrustedRoot, String)> {
+        match &self.trusted_root {
+            Some(path) => Ok((
+                instance::load_trusted_root(path).map_err(|e| with_help(&e, TRUSTED_ROOT_HELP))?,
+                path.display().to_string(),
+            )),
+            None => {
+                let material = self.sigstore.load().map_err(|e| with_help(&e, e.help()))?;
+                Ok((material.trusted_root, material.origin))
+            }
+        }
+    }
+
+    fn artifact(&self) -> anyhow::Result<Artifact> {
+        if let Some(hex) = self.artifact.strip_prefix("sha256:") {
+            return Artifact::from_sha256_hex(hex).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "`{}` is not a SHA-256 digest\n  = help: write sha256: followed by 64 \
+                     hexadecimal digits, or give the artifact's path",
+                    self.artifact
+                )
+            });
+        }
+        std::fs::read(&self.artifact)
+            .map(Artifact::Bytes)
+            .map_err(|e| anyhow::anyhow!("cannot read the artifact {}: {e}", self.artifact))
+    }
+}
+
+/// What to do about a `--trusted-root` file that cannot be used.
+const TRUSTED_ROOT_HELP: &str = "pass a Sigstore trusted root (trusted_root.json, media type \
+    application/vnd.dev.sigstore.trustedroot+json), or choose an instance with --sigstore";
+
+/// An error with what to do about it on a second line, as diagnostics show it.
+fn with_help(error: &dyn std::fmt::Display, help: &str) -> anyhow::Error {
+    anyhow::anyhow!("{error}\n  = help: {help}")
+}
+
+fn run_verify(args: &VerifyArgs) -> anyhow::Result<Verdict> {
+    let policy = args.policy()?;
+    let (trusted_root, origin) = args.trusted_root()?;
+    let bundle = std::fs::read(&args.bundle)
+        .map_err(|e| anyhow::anyhow!("cannot read the bundle {}: {e}", args.bundle.display()))?;
+    let artifact = args.artifact()?;
+    let context = VerifyContext {
+        bundle: &args.bundle,
+        artifact: &args.artifact,
+        artifact_sha256: artifact.sha256().to_hex(),
+        trusted_root: &origin,
+        policy: &policy,
+        tool_version: commands::TOOL_VERSION,
+    };
+    let destination = Destination::from_arg(args.output.as_deref());
+    match verify::verify(&args.bundle, &bundle, &artifact, &trusted_root, &policy) {
+        Ok(verified) => {
+            let report = match args.format {
+                VerifyFormatArg::Human => report::verified_human(&context, &verified).into_bytes(),
+                VerifyFormatArg::Json => report::json_report(&context, Ok(&verified)),
+            };
+            write_to(&destination, &report)?;
+            Ok(Verdict::Pass)
+        }
+        Err(VerifyError::MalformedJson(diagnostic)) => Err(anyhow::anyhow!("{diagnostic}")),
+        Err(error) if !error.is_verification_failure() => Err(with_help(&error, error.help())),
+        Err(error) => {
+            eprint!("{}", report::failure_human(&context, &error));
+            if args.format == VerifyFormatArg::Json {
+                write_to(&destination, &report::json_report(&context, Err(&error)))?;
+            }
+            Ok(Verdict::Fail)
+        }
+    }
+}
+
 fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
     use clap::CommandFactory;
     let mut out = Vec::new();
@@ -753,6 +963,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => run_sign(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
         Command::Diff(args) => run_diff(args),
+        Command::Verify(args) => run_verify(args),
         Command::Notice(args) => {
             run_render(clearance::render::Document::Notice, args).map(|()| Verdict::Pass)
         }

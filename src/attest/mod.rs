@@ -6,7 +6,9 @@
 //! and digests, never the inventory model.
 
 pub mod instance;
+pub mod policy;
 pub mod provenance;
 pub mod sign;
 pub mod statement;
 pub mod token;
+pub mod verify;

@@ -2,6 +2,7 @@
 //! terminal), JSON (versioned schema, `docs/json-schema.md`), SARIF 2.1.0 (GitHub code
 //! scanning), JUnit XML (GitLab and other CI test views) and Markdown (pull-request comments,
 //! `$GITHUB_STEP_SUMMARY`). Reports format what `policy` decided; they decide nothing.
+//! `verify` formats the outcome of `clearance verify` (human or JSON).
 
 mod human;
 mod json;
@@ -9,6 +10,7 @@ mod junit;
 mod locate;
 mod markdown;
 mod sarif;
+pub mod verify;
 
 use std::path::PathBuf;
 

@@ -41,3 +41,8 @@ fn third_party_help() {
 fn report_help() {
     insta::assert_snapshot!(help(&["report", "--help"]));
 }
+
+#[test]
+fn verify_help() {
+    insta::assert_snapshot!(help(&["verify", "--help"]));
+}

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod check;
+mod conformance;
 mod determinism;
 mod diff;
 mod evidence;
@@ -16,3 +17,4 @@ mod shell;
 mod supplier;
 mod util;
 mod validators;
+mod verify;

@@ -61,6 +61,7 @@ fn man_pages_for_the_tool_and_each_command() {
             "clearance-report.1",
             "clearance-sbom.1",
             "clearance-third-party.1",
+            "clearance-verify.1",
             "clearance.1"
         ]
     );

@@ -67,12 +67,24 @@ fn validate_venv() -> PathBuf {
     venv
 }
 
+/// The shared directory: `CLEARANCE_SHARED`, else the nearest `shared` beside the repository
+/// or one of its ancestors (`../shared` for a checkout, `../../shared` for a worktree under
+/// `wt/`).
+pub fn shared() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CLEARANCE_SHARED") {
+        return PathBuf::from(dir);
+    }
+    let repo = repo();
+    repo.ancestors()
+        .skip(1)
+        .map(|dir| dir.join("shared"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| repo.join("../shared"))
+}
+
 /// `../shared/validate/NAME`.
 fn validator(name: &str) -> PathBuf {
-    let shared = std::env::var_os("CLEARANCE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"));
-    let path = shared.join("validate").join(name);
+    let path = shared().join("validate").join(name);
     assert!(path.exists(), "validator {} not found", path.display());
     path
 }
