@@ -17,6 +17,7 @@ use clearance::inventory::cargo::{CargoOptions, FeatureSelection, LockMode, Netw
 use clearance::output::Destination;
 use clearance::report::{Color, ReportFormat};
 use clearance::sbom::Format;
+use clearance::sigstore_dev::{DevOptions, GitHubIdentity};
 
 /// Supply-chain evidence for Cargo workspaces: SBOMs, license policy, notices, attestations.
 #[derive(Parser)]
@@ -86,6 +87,23 @@ enum Command {
     ///   clearance report -o target/clearance-report.html
     #[command(verbatim_doc_comment)]
     Report(RenderArgs),
+    /// Run a local, UNTRUSTED Sigstore instance for development and tests.
+    ///
+    /// One port on 127.0.0.1 serves an OIDC issuer of GitHub-Actions-shaped tokens, a CA
+    /// speaking Fulcio's protocol and a transparency log speaking Rekor's. The trust files
+    /// (trusted_root.json, signing_config.json, trust_config.json) are written into DIR, and
+    /// the log's entries kept in DIR/log.jsonl. Prints the environment of a GitHub Actions
+    /// job whose tokens it issues, then serves until Ctrl-C.
+    ///
+    /// Keys are new at every start and never leave the process: nothing signed here is
+    /// trusted anywhere but by a verifier pointed at DIR. Earlier starts' public keys stay in
+    /// the trusted root, so older bundles still verify.
+    ///
+    /// Examples:
+    ///   clearance sigstore-dev
+    ///   clearance sigstore-dev --dir /tmp/sigstore-dev --port 8080
+    #[command(verbatim_doc_comment)]
+    SigstoreDev(SigstoreDevArgs),
     /// Print a shell completion script.
     ///
     /// Examples:
@@ -283,6 +301,17 @@ struct SbomArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct SigstoreDevArgs {
+    /// Directory of the trust files and the log (default: $CLEARANCE_SIGSTORE_DEV_DIR, else
+    /// .clearance/sigstore-dev).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    port: u16,
+}
+
 impl WorkspaceArgs {
     fn cargo_options(&self) -> CargoOptions {
         CargoOptions {
@@ -452,6 +481,19 @@ fn run_render(document: clearance::render::Document, args: &RenderArgs) -> anyho
     )
 }
 
+fn run_sigstore_dev(args: &SigstoreDevArgs) -> anyhow::Result<()> {
+    let options = DevOptions {
+        dir: args
+            .dir
+            .clone()
+            .unwrap_or_else(clearance::attest::instance::dev_dir),
+        port: args.port,
+        identity: GitHubIdentity::default(),
+    };
+    clearance::sigstore_dev::serve_until_signal(options, &mut std::io::stdout())?;
+    Ok(())
+}
+
 fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
     use clap::CommandFactory;
     let mut out = Vec::new();
@@ -498,6 +540,7 @@ fn main() -> ExitCode {
         Command::Man { dir } => run_man(dir.as_deref()).map(|()| Verdict::Pass),
         Command::Sbom(args) => run_sbom(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
+        Command::SigstoreDev(args) => run_sigstore_dev(args).map(|()| Verdict::Pass),
         Command::Diff(args) => run_diff(args),
         Command::Notice(args) => {
             run_render(clearance::render::Document::Notice, args).map(|()| Verdict::Pass)

@@ -41,3 +41,8 @@ fn third_party_help() {
 fn report_help() {
     insta::assert_snapshot!(help(&["report", "--help"]));
 }
+
+#[test]
+fn sigstore_dev_help() {
+    insta::assert_snapshot!(help(&["sigstore-dev", "--help"]));
+}

@@ -13,6 +13,7 @@ mod readers;
 mod report;
 mod roundtrip;
 mod shell;
+mod sigstore_dev;
 mod supplier;
 mod util;
 mod validators;
