@@ -329,3 +329,78 @@ fn the_token_endpoint_wants_the_job_secret() {
     assert_eq!(statuses.1["code"], 401);
     assert_eq!(statuses.1["message"], "bad ACTIONS_ID_TOKEN_REQUEST_TOKEN");
 }
+
+/// GET `path` (or POST `body` to it); returns the status and the JSON or text answered.
+fn call(dev: &DevInstance, path: &str, body: Option<Vec<u8>>) -> (u16, String) {
+    runtime().block_on(async {
+        let url = format!("{}{path}", dev.url());
+        let request = match body {
+            Some(body) => http().post(&url).body(body),
+            None => http().get(&url),
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    })
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn the_services_answer_reads_like_the_real_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = start(&tmp.path().join("dev"));
+    let material = clearance::attest::instance::load_client_trust_config(&dev.trust_config_path())
+        .expect("clearance loads the ClientTrustConfig");
+    assert_eq!(material.trusted_root.tlogs.len(), 1);
+    assert!(material.signing_config.is_some());
+
+    let signer = signer(&dev, &dev.mint_token(&TokenSpec::default()));
+    let bundle = runtime().block_on(async { signer.sign(&b"read me"[..]).await.unwrap() });
+    let body = bundle.verification_material.tlog_entries[0]
+        .canonicalized_body
+        .to_base64();
+
+    let (status, info) = call(&dev, "/api/v1/log", None);
+    assert_eq!((status, json(&info)["treeSize"].as_u64()), (200, Some(1)));
+    let (status, by_index) = call(&dev, "/api/v1/log/entries?logIndex=0", None);
+    assert_eq!(status, 200);
+    let by_index = json(&by_index);
+    let (uuid, entry) = by_index.as_object().unwrap().iter().next().unwrap();
+    assert_eq!(entry["body"], body);
+    let (status, by_uuid) = call(&dev, &format!("/api/v1/log/entries/{uuid}"), None);
+    assert_eq!((status, &json(&by_uuid)), (200, &by_index));
+    assert_eq!(call(&dev, "/api/v1/log/entries?logIndex=1", None).0, 404);
+
+    let (status, pem) = call(&dev, "/api/v1/log/publicKey", None);
+    assert_eq!(status, 200);
+    let key = sigstore_verify::types::DerPublicKey::from_pem(&pem).unwrap();
+    let log_id = hex::encode(sigstore_verify::crypto::sha256(key.as_bytes()).as_bytes());
+    assert_eq!(entry["logID"], log_id);
+
+    // The stored body is itself a valid proposal: sending it again is a duplicate.
+    let proposal = sigstore_verify::types::CanonicalizedBody::from_base64(&body)
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    let (status, conflict) = call(&dev, "/api/v1/log/entries", Some(proposal));
+    assert_eq!(status, 409, "{conflict}");
+    assert!(json(&conflict)["message"].as_str().unwrap().contains(uuid));
+
+    let (status, discovery) = call(&dev, "/.well-known/openid-configuration", None);
+    assert_eq!(status, 200);
+    assert_eq!(json(&discovery)["issuer"], dev.certificate_issuer());
+    let (_, jwks) = call(&dev, "/.well-known/jwks", None);
+    assert_eq!(json(&jwks)["keys"][0]["alg"], "ES256");
+    let (_, bundle_chains) = call(&dev, "/api/v2/trustBundle", None);
+    assert!(
+        json(&bundle_chains)["chains"][0]["certificates"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----\n")
+    );
+    let (status, missing) = call(&dev, "/api/v1/nothing", None);
+    assert_eq!((status, json(&missing)["code"].as_u64()), (404, Some(404)));
+}
