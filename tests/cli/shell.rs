@@ -60,6 +60,7 @@ fn man_pages_for_the_tool_and_each_command() {
             "clearance-notice.1",
             "clearance-report.1",
             "clearance-sbom.1",
+            "clearance-sigstore-dev.1",
             "clearance-third-party.1",
             "clearance.1"
         ]
