@@ -401,10 +401,10 @@ Services on {url}
   Rekor (log)    {url}/api/v1/log/entries ({size} entries)
 
 Files in {dir}
-  {trusted_root}  the trusted root (this and earlier starts' keys)
-  {signing_config}  the service URLs
-  {trust_config_name}  both, as a ClientTrustConfig
-  {log_file}  the transparency log's entries
+  {trusted_root:<20} the trusted root (this and earlier starts' public keys)
+  {signing_config:<20} the service URLs
+  {trust_config_name:<20} both, as a ClientTrustConfig
+  {log_file:<20} the transparency log's entries
 
 Identity tokens, as a GitHub Actions job of {repository} at {git_ref} ({sha}):
   export ACTIONS_ID_TOKEN_REQUEST_URL='{request_url}'

@@ -9,6 +9,10 @@
 //! continues across restarts. The log key does not persist: each start signs with a new
 //! key, and the trusted root lists every key with its validity period.
 //!
+//! Appends are serialised under one lock, with the fsync inside it: ample for a development
+//! log. A `dsse` body's `envelopeHash` is the SHA-256 of the envelope text as submitted
+//! (verifiers cannot recompute it and do not check it).
+//!
 //! Not implemented: `intoto` and other kinds, public-key (non-certificate) verifiers, the
 //! search index, consistency proofs, sharding.
 
