@@ -3,7 +3,8 @@
 //! Data flows one way: `inventory` collects packages (from `cargo metadata` or an SBOM) into
 //! one model; `license` normalises what they declare; `sbom` writes and reads CycloneDX and
 //! SPDX. `diag` (locations and diagnostics) and `output` (atomic writes) serve them all;
-//! `commands` strings the steps together for each subcommand.
+//! `commands` strings the steps together for each subcommand. `sigstore_dev` is a local,
+//! untrusted Sigstore instance for development and tests.
 
 pub mod attest;
 pub mod commands;
@@ -16,3 +17,4 @@ pub mod policy;
 pub mod render;
 pub mod report;
 pub mod sbom;
+pub mod sigstore_dev;

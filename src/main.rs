@@ -13,7 +13,7 @@ use clearance::attest::policy::{GitHubClaims, Identity, IdentityPolicy, ManagedK
 use clearance::attest::verify::{self, Artifact, VerifyError};
 use clearance::commands::{
     self, BaseSource, CheckRequest, DiffRequest, FailOn, InventorySource, PolicyChoice,
-    RenderRequest, ReportOutput, SbomRequest, TimeRequirement, Verdict,
+    RenderRequest, ReportOutput, SbomRequest, Verdict,
 };
 use clearance::inventory::DepKind;
 use clearance::inventory::cargo::{CargoOptions, FeatureSelection, LockMode, Network};
@@ -21,6 +21,7 @@ use clearance::output::Destination;
 use clearance::report::verify::{self as report, VerifyContext};
 use clearance::report::{Color, ReportFormat};
 use clearance::sbom::Format;
+use clearance::sigstore_dev::{DevOptions, GitHubIdentity};
 use sigstore_trust_root::TrustedRoot;
 
 /// Supply-chain evidence for Cargo workspaces: SBOMs, license policy, notices, attestations.
@@ -152,6 +153,23 @@ enum Command {
     ///   clearance verify --sigstore dev --bundle out.sigstore.json --certificate-identity ... FILE
     #[command(verbatim_doc_comment)]
     Verify(VerifyArgs),
+    /// Run a local, UNTRUSTED Sigstore instance for development and tests.
+    ///
+    /// One port on 127.0.0.1 serves an OIDC issuer of GitHub-Actions-shaped tokens, a CA
+    /// speaking Fulcio's protocol and a transparency log speaking Rekor's. The trust files
+    /// (trusted_root.json, signing_config.json, trust_config.json) are written into DIR, and
+    /// the log's entries kept in DIR/log.jsonl. Prints the environment of a GitHub Actions
+    /// job whose tokens it issues, then serves until Ctrl-C.
+    ///
+    /// Keys are new at every start and never leave the process: nothing signed here is
+    /// trusted anywhere but by a verifier pointed at DIR. Earlier starts' public keys stay in
+    /// the trusted root, so older bundles still verify.
+    ///
+    /// Examples:
+    ///   clearance sigstore-dev
+    ///   clearance sigstore-dev --dir /tmp/sigstore-dev --port 8080
+    #[command(verbatim_doc_comment)]
+    SigstoreDev(SigstoreDevArgs),
     /// Print a shell completion script.
     ///
     /// Examples:
@@ -531,6 +549,17 @@ struct SbomArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct SigstoreDevArgs {
+    /// Directory of the trust files and the log (default: $CLEARANCE_SIGSTORE_DEV_DIR, else
+    /// .clearance/sigstore-dev).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    port: u16,
+}
+
 impl WorkspaceArgs {
     fn cargo_options(&self) -> CargoOptions {
         CargoOptions {
@@ -570,10 +599,7 @@ fn run_sbom(args: &SbomArgs) -> anyhow::Result<()> {
         FormatArg::Spdx => Format::SpdxJson,
         FormatArg::Spdx3 => Format::Spdx3Json,
     };
-    let requirement = match format {
-        Format::CycloneDxJson => TimeRequirement::Optional,
-        Format::SpdxJson | Format::Spdx3Json => TimeRequirement::Required,
-    };
+    let requirement = commands::time_requirement(format);
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
     let request = SbomRequest {
         source: match &args.sbom {
@@ -913,6 +939,19 @@ fn run_verify(args: &VerifyArgs) -> anyhow::Result<Verdict> {
     }
 }
 
+fn run_sigstore_dev(args: &SigstoreDevArgs) -> anyhow::Result<()> {
+    let options = DevOptions {
+        dir: args
+            .dir
+            .clone()
+            .unwrap_or_else(clearance::attest::instance::dev_dir),
+        port: args.port,
+        identity: GitHubIdentity::default(),
+    };
+    clearance::sigstore_dev::serve_until_signal(options, &mut std::io::stdout())?;
+    Ok(())
+}
+
 fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
     use clap::CommandFactory;
     let mut out = Vec::new();
@@ -962,6 +1001,7 @@ fn main() -> ExitCode {
         Command::Attest(args) => run_attest(args).map(|()| Verdict::Pass),
         Command::Sign(args) => run_sign(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
+        Command::SigstoreDev(args) => run_sigstore_dev(args).map(|()| Verdict::Pass),
         Command::Diff(args) => run_diff(args),
         Command::Verify(args) => run_verify(args),
         Command::Notice(args) => {

@@ -11,7 +11,9 @@
 
 use std::time::Duration;
 
+use sigstore_sign::rekor::RekorApiVersion;
 use sigstore_sign::{SigningContext, SigningServices, reqwest};
+use sigstore_trust_root::SigningConfig;
 use sigstore_types::{Artifact, Bundle, Sha256Hash};
 use sigstore_verify::{VerificationPolicy, Verifier};
 
@@ -124,29 +126,61 @@ fn service_name(error: &sigstore_sign::Error) -> &'static str {
     }
 }
 
-/// Whether an error is worth another attempt: a refused connection or a 5xx answer.
+/// Whether an error is worth another attempt: a connection that failed fast, or a 5xx
+/// answer.
 fn is_transient(error: &sigstore_sign::Error) -> bool {
     use sigstore_sign::Error;
     match error {
         Error::Fulcio(sigstore_sign::fulcio::Error::Status { status, .. })
         | Error::Rekor(sigstore_sign::rekor::Error::Status { status, .. }) => *status >= 500,
-        Error::Fulcio(sigstore_sign::fulcio::Error::Http(message))
-        | Error::Rekor(sigstore_sign::rekor::Error::Http(message)) => !is_timeout(message),
+        Error::Fulcio(sigstore_sign::fulcio::Error::Http(_))
+        | Error::Rekor(sigstore_sign::rekor::Error::Http(_)) => true,
         _ => false,
     }
 }
 
-fn is_timeout(message: &str) -> bool {
-    message.contains("timed out") || message.contains("timeout")
-}
-
-fn timed_out(error: &sigstore_sign::Error) -> bool {
+/// Whether a transport error took the whole timeout: the service accepted the connection
+/// (or never refused it) and did not answer. The library keeps only the message of a
+/// transport error, so the time it took is what tells a timeout from a refusal.
+fn timed_out(error: &sigstore_sign::Error, took: Duration, timeout: Duration) -> bool {
     use sigstore_sign::Error;
-    match error {
-        Error::Fulcio(sigstore_sign::fulcio::Error::Http(message))
-        | Error::Rekor(sigstore_sign::rekor::Error::Http(message)) => is_timeout(message),
-        _ => false,
+    matches!(
+        error,
+        Error::Fulcio(sigstore_sign::fulcio::Error::Http(_))
+            | Error::Rekor(sigstore_sign::rekor::Error::Http(_))
+    ) && took >= timeout
+}
+
+/// The services to sign with: the signing config's Fulcio, its preferred Rekor, and its
+/// timestamp authority when it lists one. (The library's own selection insists on a TSA, which
+/// a Rekor v1 log does not need: its signed entry timestamp proves the signing time.)
+fn services_of(config: &SigningConfig) -> Result<SigningServices, SignError> {
+    let missing =
+        |what: &str| SignError::Setup(format!("the signing config lists no valid {what}"));
+    let fulcio = config
+        .fulcio_url()
+        .ok_or_else(|| missing("Fulcio (caUrls)"))?;
+    let rekor = config
+        .rekor_url(None)
+        .ok_or_else(|| missing("Rekor (rekorTlogUrls)"))?;
+    let version = RekorApiVersion::from_major(rekor.major_api_version).ok_or_else(|| {
+        SignError::Setup(format!(
+            "Rekor API version {} is not supported",
+            rekor.major_api_version
+        ))
+    })?;
+    let mut services =
+        SigningServices::new(&fulcio.url, &rekor.url).with_rekor(&rekor.url, version);
+    if let Some(tsa) = config.tsa_url() {
+        services = services.with_tsa_url(&tsa.url);
     }
+    if let Some(oidc) = config.oidc_url() {
+        services = services.with_oidc_url(&oidc.url);
+    }
+    services
+        .validate()
+        .map_err(|e| SignError::Setup(e.to_string()))?;
+    Ok(services)
 }
 
 impl KeylessSigner {
@@ -160,8 +194,7 @@ impl KeylessSigner {
             .signing_config
             .as_ref()
             .ok_or_else(|| SignError::NoSigningConfig(material.origin.clone()))?;
-        let services = SigningServices::from_signing_config(config)
-            .map_err(|e| SignError::Setup(e.to_string()))?;
+        let services = services_of(config)?;
         let context = SigningContext::new(services).with_http_client(http_client(&policy)?);
         let verifier = Verifier::new(&material.trusted_root).map_err(|e| SignError::SelfCheck {
             origin: material.origin.clone(),
@@ -212,9 +245,10 @@ impl KeylessSigner {
         let mut tries = 0;
         loop {
             tries += 1;
+            let started = std::time::Instant::now();
             match attempt().await {
                 Ok(bundle) => return Ok(bundle),
-                Err(e) if timed_out(&e) => {
+                Err(e) if timed_out(&e, started.elapsed(), self.policy.timeout) => {
                     return Err(SignError::Timeout(service_name(&e), self.policy.timeout));
                 }
                 Err(e) if is_transient(&e) && tries < attempts => {
@@ -272,7 +306,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_connection_errors_and_5xx_are_retried() {
+    fn connection_errors_and_5xx_are_retried_timeouts_are_not() {
         use sigstore_sign::Error;
         let status = |status| {
             Error::Fulcio(sigstore_sign::fulcio::Error::Status {
@@ -283,14 +317,13 @@ mod tests {
         assert!(is_transient(&status(500)));
         assert!(is_transient(&status(503)));
         assert!(!is_transient(&status(401)));
-        let refused = Error::Rekor(sigstore_sign::rekor::Error::Http(
-            "error sending request: connection refused".into(),
+        let transport = Error::Rekor(sigstore_sign::rekor::Error::Http(
+            "error sending request".into(),
         ));
-        assert!(is_transient(&refused));
-        let slow = Error::Rekor(sigstore_sign::rekor::Error::Http(
-            "error sending request: operation timed out".into(),
-        ));
-        assert!(!is_transient(&slow));
-        assert!(timed_out(&slow));
+        assert!(is_transient(&transport));
+        let timeout = Duration::from_secs(2);
+        assert!(!timed_out(&transport, Duration::from_millis(3), timeout));
+        assert!(timed_out(&transport, Duration::from_secs(2), timeout));
+        assert!(!timed_out(&status(500), Duration::from_secs(5), timeout));
     }
 }

@@ -19,7 +19,7 @@ use crate::sbom::Format;
 
 use super::{
     CheckRequest, CommandError, InventorySource, PolicyChoice, SbomRequest, TOOL_VERSION,
-    TimeRequirement, check, creation_time, sbom,
+    TimeRequirement, check, creation_time, sbom, time_requirement,
 };
 
 /// How to sign: which instance, which token, and the network's limits.
@@ -254,7 +254,7 @@ fn generated_predicate(
                 source: request.source.clone(),
                 format,
                 spec_version: None,
-                created: creation_time(request.epoch.as_deref(), TimeRequirement::Optional)?,
+                created: creation_time(request.epoch.as_deref(), time_requirement(format))?,
             })?
             .document
         }

@@ -464,6 +464,14 @@ pub enum TimeRequirement {
     Required,
 }
 
+/// Whether a format must record when it was created (SPDX must; CycloneDX may).
+pub fn time_requirement(format: Format) -> TimeRequirement {
+    match format {
+        Format::CycloneDxJson => TimeRequirement::Optional,
+        Format::SpdxJson | Format::Spdx3Json => TimeRequirement::Required,
+    }
+}
+
 /// The creation time for a document as RFC 3339 UTC: `SOURCE_DATE_EPOCH` (`epoch`) when
 /// set, else the current time if the format requires one, else none.
 pub fn creation_time(

@@ -24,7 +24,7 @@ use crate::sbom::{Format, WriteOptions, write_sbom};
 use super::attest::{Signing, run_facts};
 use super::{
     CommandError, InventorySource, PolicyChoice, TOOL_NAME, TOOL_VERSION, TimeRequirement, Verdict,
-    creation_time, load_inventory, resolve_policy,
+    creation_time, load_inventory, resolve_policy, time_requirement,
 };
 
 /// Schema name of `release.json`.
@@ -176,7 +176,6 @@ fn io_error(path: &Path, e: std::io::Error) -> CommandError {
 pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandError> {
     let started =
         creation_time(request.epoch.as_deref(), TimeRequirement::Required)?.unwrap_or_default();
-    let created = creation_time(request.epoch.as_deref(), TimeRequirement::Optional)?;
     let subjects = request
         .subjects
         .iter()
@@ -211,21 +210,27 @@ pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandErr
     };
 
     (request.progress)("writing the SBOMs");
-    let options = WriteOptions {
-        spec_version: None,
-        created: created.clone(),
-        tool_name: TOOL_NAME.to_owned(),
-        tool_version: TOOL_VERSION.to_owned(),
+    let options = |format| -> Result<WriteOptions, CommandError> {
+        Ok(WriteOptions {
+            spec_version: None,
+            created: creation_time(request.epoch.as_deref(), time_requirement(format))?,
+            tool_name: TOOL_NAME.to_owned(),
+            tool_version: TOOL_VERSION.to_owned(),
+        })
     };
     let cdx_name = format!("{stem}.cdx.json");
     let spdx_name = format!("{stem}.spdx.json");
     let cdx = folder.write(
         &cdx_name,
-        &write_sbom(&inventory, Format::CycloneDxJson, &options)?,
+        &write_sbom(
+            &inventory,
+            Format::CycloneDxJson,
+            &options(Format::CycloneDxJson)?,
+        )?,
     )?;
     let spdx = folder.write(
         &spdx_name,
-        &write_sbom(&inventory, Format::SpdxJson, &options)?,
+        &write_sbom(&inventory, Format::SpdxJson, &options(Format::SpdxJson)?)?,
     )?;
 
     (request.progress)("checking licenses");

@@ -46,3 +46,23 @@ fn report_help() {
 fn verify_help() {
     insta::assert_snapshot!(help(&["verify", "--help"]));
 }
+
+#[test]
+fn sigstore_dev_help() {
+    insta::assert_snapshot!(help(&["sigstore-dev", "--help"]));
+}
+
+#[test]
+fn attest_help() {
+    insta::assert_snapshot!(help(&["attest", "--help"]));
+}
+
+#[test]
+fn sign_help() {
+    insta::assert_snapshot!(help(&["sign", "--help"]));
+}
+
+#[test]
+fn release_help() {
+    insta::assert_snapshot!(help(&["release", "--help"]));
+}

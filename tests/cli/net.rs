@@ -10,7 +10,9 @@ use std::time::Duration;
 
 /// Reads one HTTP/1.1 request (headers and a Content-Length body).
 fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
     let mut data = Vec::new();
     let mut buf = [0u8; 8192];
     let header_end = loop {
@@ -111,12 +113,8 @@ pub fn silent_server() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().take(64) {
-            if let Ok(stream) = stream {
-                held.push(stream);
-            }
-        }
+        let held: Vec<TcpStream> = listener.incoming().take(64).flatten().collect();
+        drop(held);
     });
     addr
 }

@@ -53,13 +53,17 @@ fn man_pages_for_the_tool_and_each_command() {
     assert_eq!(
         names,
         [
+            "clearance-attest.1",
             "clearance-check.1",
             "clearance-completions.1",
             "clearance-diff.1",
             "clearance-man.1",
             "clearance-notice.1",
+            "clearance-release.1",
             "clearance-report.1",
             "clearance-sbom.1",
+            "clearance-sign.1",
+            "clearance-sigstore-dev.1",
             "clearance-third-party.1",
             "clearance-verify.1",
             "clearance.1"

@@ -13,7 +13,7 @@ use clearance::sigstore_dev::{
 };
 
 use crate::net::{FlakyProxy, silent_server};
-use crate::util::{clearance, stderr, workspace_manifest};
+use crate::util::{clearance, sigstore_python, stderr, workspace_manifest};
 
 /// Variables a CI runner may have set that would change which token is used.
 const AMBIENT: &[&str] = &[
@@ -75,22 +75,22 @@ fn assert_ok(out: &Output, what: &str) {
     );
 }
 
+/// `clearance verify` of `bundle` against `dev`'s trust config, expecting `dev`'s identity
+/// and issuer unless `extra` names others.
 fn verify(dev: &DevHandle, bundle: &Path, artifact: &Path, extra: &[&str]) -> Output {
     let mut cmd = without_credentials();
-    cmd.arg("verify")
-        .arg("--bundle")
-        .arg(bundle)
-        .args(["--certificate-identity", &dev.certificate_identity()])
-        .args(["--certificate-oidc-issuer", dev.certificate_issuer()])
-        .arg("--sigstore")
+    cmd.arg("verify").arg("--bundle").arg(bundle);
+    if !extra.contains(&"--certificate-identity") {
+        cmd.args(["--certificate-identity", &dev.certificate_identity()]);
+    }
+    if !extra.contains(&"--certificate-oidc-issuer") {
+        cmd.args(["--certificate-oidc-issuer", dev.certificate_issuer()]);
+    }
+    cmd.arg("--sigstore")
         .arg(dev.trust_config_path())
         .args(extra)
         .arg(artifact);
     output(&mut cmd)
-}
-
-fn sigstore_python() -> PathBuf {
-    crate::util::validate_tool("sigstore")
 }
 
 /// sigstore-python, without network (`unshare -n`), against `dev`'s trust config.
@@ -118,8 +118,7 @@ fn python_verify(dev: &DevHandle, args: &[&str], bundle: &Path, artifact: &Path)
 
 fn predicate_type(bundle: &Path) -> String {
     use base64::Engine;
-    let value: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(bundle).unwrap()).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(bundle).unwrap()).unwrap();
     let payload = value["dsseEnvelope"]["payload"].as_str().unwrap();
     let statement: serde_json::Value = serde_json::from_slice(
         &base64::engine::general_purpose::STANDARD
@@ -142,7 +141,12 @@ fn github_job_signs_blobs_and_every_attestation_and_both_verifiers_accept_them()
     let tc = tc.to_str().unwrap();
 
     let blob = dir.path().join("app.tar.gz.sigstore.json");
-    let out = output(in_github_job(&dev).args(["sign", "--sigstore", tc, "--bundle"]).arg(&blob).arg(&artifact));
+    let out = output(
+        in_github_job(&dev)
+            .args(["sign", "--sigstore", tc, "--bundle"])
+            .arg(&blob)
+            .arg(&artifact),
+    );
     assert_ok(&out, "clearance sign");
     let mut bundles = vec![(blob, None)];
     for (predicate, expected) in [
@@ -158,7 +162,14 @@ fn github_job_signs_blobs_and_every_attestation_and_both_verifiers_accept_them()
         let out = output(
             in_github_job(&dev)
                 .args(["attest", "--offline", "--manifest-path", manifest])
-                .args(["--predicate", predicate, "--sign", "keyless", "--sigstore", tc])
+                .args([
+                    "--predicate",
+                    predicate,
+                    "--sign",
+                    "keyless",
+                    "--sigstore",
+                    tc,
+                ])
                 .arg("--subject")
                 .arg(&artifact)
                 .arg("-o")
@@ -175,7 +186,14 @@ fn github_job_signs_blobs_and_every_attestation_and_both_verifiers_accept_them()
             &dev,
             bundle,
             &artifact,
-            &["--github-repository", &id.repository, "--github-sha", &id.sha, "--format", "json"],
+            &[
+                "--github-repository",
+                &id.repository,
+                "--github-sha",
+                &id.sha,
+                "--format",
+                "json",
+            ],
         );
         assert_ok(&out, &format!("clearance verify {}", bundle.display()));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -199,7 +217,10 @@ fn github_job_signs_blobs_and_every_attestation_and_both_verifiers_accept_them()
             bundle,
             &artifact,
         );
-        assert_ok(&out, &format!("sigstore verify identity {}", bundle.display()));
+        assert_ok(
+            &out,
+            &format!("sigstore verify identity {}", bundle.display()),
+        );
         let out = python_verify(
             &dev,
             &[
@@ -218,7 +239,10 @@ fn github_job_signs_blobs_and_every_attestation_and_both_verifiers_accept_them()
             bundle,
             &artifact,
         );
-        assert_ok(&out, &format!("sigstore verify github {}", bundle.display()));
+        assert_ok(
+            &out,
+            &format!("sigstore verify github {}", bundle.display()),
+        );
     }
 }
 
@@ -230,7 +254,15 @@ fn verification_refuses_tampering_other_signers_and_other_instances() {
     std::fs::write(&artifact, b"the real bytes\n").unwrap();
     let bundle = dir.path().join("artifact.sigstore.json");
     let tc = dev.trust_config_path();
-    let out = output(in_github_job(&dev).arg("sign").arg("--sigstore").arg(&tc).arg("--bundle").arg(&bundle).arg(&artifact));
+    let out = output(
+        in_github_job(&dev)
+            .arg("sign")
+            .arg("--sigstore")
+            .arg(&tc)
+            .arg("--bundle")
+            .arg(&bundle)
+            .arg(&artifact),
+    );
     assert_ok(&out, "clearance sign");
     assert!(verify(&dev, &bundle, &artifact, &[]).status.success());
 
@@ -244,16 +276,29 @@ fn verification_refuses_tampering_other_signers_and_other_instances() {
                 &dev,
                 &bundle,
                 &artifact,
-                &["--certificate-identity", "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main"],
+                &[
+                    "--certificate-identity",
+                    "https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main",
+                ],
             ),
         ),
         (
             "wrong issuer",
-            verify(&dev, &bundle, &artifact, &["--certificate-oidc-issuer", "https://accounts.google.com"]),
+            verify(
+                &dev,
+                &bundle,
+                &artifact,
+                &["--certificate-oidc-issuer", "https://accounts.google.com"],
+            ),
         ),
         (
             "wrong repository",
-            verify(&dev, &bundle, &artifact, &["--github-repository", "someone/else"]),
+            verify(
+                &dev,
+                &bundle,
+                &artifact,
+                &["--github-repository", "someone/else"],
+            ),
         ),
     ];
     for (what, out) in refusals {
@@ -272,11 +317,22 @@ fn verification_refuses_tampering_other_signers_and_other_instances() {
         .arg(other.trust_config_path())
         .arg(&artifact);
     let out = output(&mut cmd);
-    assert_eq!(out.status.code(), Some(1), "another instance's root: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "another instance's root: {}",
+        stderr(&out)
+    );
 }
 
 /// Runs `clearance sign --identity-token TOKEN` and checks the token appears nowhere.
-fn sign_with_token(dev: &DevHandle, dir: &Path, token: &str, sigstore: &Path, timeout: &str) -> (Output, PathBuf) {
+fn sign_with_token(
+    dev: &DevHandle,
+    dir: &Path,
+    token: &str,
+    sigstore: &Path,
+    timeout: &str,
+) -> (Output, PathBuf) {
     let artifact = dir.join("artifact.txt");
     std::fs::write(&artifact, b"bytes\n").unwrap();
     let bundle = dir.join("out.sigstore.json");
@@ -291,8 +347,14 @@ fn sign_with_token(dev: &DevHandle, dir: &Path, token: &str, sigstore: &Path, ti
             .arg(&artifact),
     );
     let signature = token.rsplit('.').next().unwrap();
-    for text in [String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)] {
-        assert!(!text.contains(token) && !text.contains(signature), "the token leaked: {text}");
+    for text in [
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    ] {
+        assert!(
+            !text.contains(token) && !text.contains(signature),
+            "the token leaked: {text}"
+        );
     }
     assert_no_file_contains(dir, signature);
     let _ = dev;
@@ -386,12 +448,25 @@ fn fulcio_failing_twice_is_retried_and_signing_succeeds() {
     let dev = start_dev(dir.path());
     let upstream = dev.url().trim_start_matches("http://").parse().unwrap();
     let proxy = FlakyProxy::start(upstream, 2);
-    let tc = trust_config_with(&dev, dir.path(), "caUrls", &format!("http://{}", proxy.addr));
+    let tc = trust_config_with(
+        &dev,
+        dir.path(),
+        "caUrls",
+        &format!("http://{}", proxy.addr),
+    );
     let token = dev.mint_token(&TokenSpec::default());
     let (out, bundle) = sign_with_token(&dev, dir.path(), &token, &tc, "30");
     assert_ok(&out, "signing through a flaky Fulcio");
-    assert_eq!(proxy.requests(), 3, "two failures, then the request that passed");
-    assert!(verify(&dev, &bundle, &dir.path().join("artifact.txt"), &[]).status.success());
+    assert_eq!(
+        proxy.requests(),
+        3,
+        "two failures, then the request that passed"
+    );
+    assert!(
+        verify(&dev, &bundle, &dir.path().join("artifact.txt"), &[])
+            .status
+            .success()
+    );
 }
 
 #[test]
@@ -399,7 +474,12 @@ fn a_silent_rekor_fails_clearly_within_the_timeout_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let dev = start_dev(dir.path());
     let silent = silent_server();
-    let tc = trust_config_with(&dev, dir.path(), "rekorTlogUrls", &format!("http://{silent}"));
+    let tc = trust_config_with(
+        &dev,
+        dir.path(),
+        "rekorTlogUrls",
+        &format!("http://{silent}"),
+    );
     let token = dev.mint_token(&TokenSpec::default());
     let started = Instant::now();
     let (out, bundle) = sign_with_token(&dev, dir.path(), &token, &tc, "2");
@@ -423,12 +503,23 @@ fn read_exports(child: &mut std::process::Child) -> Vec<(String, String)> {
     let mut exports = Vec::new();
     let mut line = String::new();
     while reader.read_line(&mut line).unwrap_or(0) > 0 {
-        for part in line.trim().strip_prefix("export ").unwrap_or_default().split_whitespace() {
+        for part in line
+            .trim()
+            .strip_prefix("export ")
+            .unwrap_or_default()
+            .split_whitespace()
+        {
             if let Some((name, value)) = part.split_once('=') {
-                exports.push((name.to_string(), value.trim_matches('\'').trim_matches('"').to_string()));
+                exports.push((
+                    name.to_string(),
+                    value.trim_matches('\'').trim_matches('"').to_string(),
+                ));
             }
         }
-        if exports.iter().any(|(n, _)| n == "ACTIONS_ID_TOKEN_REQUEST_TOKEN") {
+        if exports
+            .iter()
+            .any(|(n, _)| n == "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        {
             break;
         }
         line.clear();
@@ -463,23 +554,36 @@ fn sigstore_dev_from_the_cli_serves_another_process_that_attests() {
     );
     let exports = read_exports(&mut child.0);
     assert!(
-        exports.iter().any(|(n, _)| n == "ACTIONS_ID_TOKEN_REQUEST_URL"),
+        exports
+            .iter()
+            .any(|(n, _)| n == "ACTIONS_ID_TOKEN_REQUEST_URL"),
         "the banner tells how to get a token: {exports:?}"
     );
     let artifact = dir.path().join("app.bin");
     std::fs::write(&artifact, b"\x7fELF pretend").unwrap();
     let bundle = dir.path().join("app.provenance.sigstore.json");
     let mut cmd = without_credentials();
-    cmd.env("GITHUB_ACTIONS", "true").envs(exports.iter().map(|(n, v)| (n, v)));
+    cmd.env("GITHUB_ACTIONS", "true")
+        .envs(exports.iter().map(|(n, v)| (n, v)));
     let out = output(
-        cmd.args(["attest", "--predicate", "provenance", "--sign", "keyless", "--sigstore"])
-            .arg(dev_dir.join("trust_config.json"))
-            .arg("--subject")
-            .arg(&artifact)
-            .arg("-o")
-            .arg(&bundle),
+        cmd.args([
+            "attest",
+            "--predicate",
+            "provenance",
+            "--sign",
+            "keyless",
+            "--sigstore",
+        ])
+        .arg(dev_dir.join("trust_config.json"))
+        .arg("--subject")
+        .arg(&artifact)
+        .arg("-o")
+        .arg(&bundle),
     );
-    assert_ok(&out, "clearance attest --sign keyless against the CLI's sigstore-dev");
+    assert_ok(
+        &out,
+        "clearance attest --sign keyless against the CLI's sigstore-dev",
+    );
     let identity = GitHubIdentity::default().certificate_identity();
     let out = output(
         without_credentials()
@@ -487,7 +591,10 @@ fn sigstore_dev_from_the_cli_serves_another_process_that_attests() {
             .arg("--bundle")
             .arg(&bundle)
             .args(["--certificate-identity", &identity])
-            .args(["--certificate-oidc-issuer", clearance::sigstore_dev::GITHUB_ISSUER])
+            .args([
+                "--certificate-oidc-issuer",
+                clearance::sigstore_dev::GITHUB_ISSUER,
+            ])
             .arg("--sigstore")
             .arg(dev_dir.join("trust_config.json"))
             .arg(&artifact),

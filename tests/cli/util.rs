@@ -53,7 +53,7 @@ pub fn stderr(out: &Output) -> String {
 }
 
 /// The validators' venv (made by `../shared/validate/setup.sh`, which `scripts/test.sh` runs).
-fn validate_venv() -> PathBuf {
+pub fn validate_venv() -> PathBuf {
     let venv = std::env::var_os("VALIDATE_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("target/validate-venv"));
@@ -65,6 +65,11 @@ fn validate_venv() -> PathBuf {
         venv.display()
     );
     venv
+}
+
+/// sigstore-python's command line, from the validators' venv.
+pub fn sigstore_python() -> PathBuf {
+    validate_venv().join("bin/sigstore")
 }
 
 /// The shared directory: `CLEARANCE_SHARED`, else the nearest `shared` beside the repository
