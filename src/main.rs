@@ -741,7 +741,9 @@ fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
     let signing = match args.sign {
         SignModeArg::Keyless => {
             progress("finding an identity token");
-            Some(commands::attest::Signing::start(&args.signing.options())?)
+            Some(commands::attest::RunSigning::start(
+                &args.signing.options(),
+            )?)
         }
         SignModeArg::None => None,
     };
@@ -749,8 +751,8 @@ fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
         source: InventorySource::Cargo(args.workspace.cargo_options()),
         policy: policy_choice(args.policy.as_ref()),
         subjects: args.subject.clone(),
-        signing: signing.as_ref(),
-        instance: Some(args.signing.sigstore.clone()),
+        signing: signing.as_ref().map(|s| &s.signing),
+        instance: signing.as_ref().map(|s| s.instance.clone()),
         out: args.out.clone(),
         evidence: Some(args.evidence.clone()),
         cache: clearance::license::cache::Cache::user(),

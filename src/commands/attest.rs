@@ -148,6 +148,87 @@ fn statement_subject(bytes: &[u8]) -> Option<String> {
         .find_map(|s| s.get("digest")?.get("sha256")?.as_str().map(str::to_string))
 }
 
+/// A signing session for a whole run. With `--sigstore dev`, the `clearance sigstore-dev`
+/// that is running is used; when none answers, a local instance is started in this process
+/// for the run (its state in the same directory) and signs with a token it mints itself,
+/// since it trusts no other issuer. The instance stops when the session is dropped.
+pub struct RunSigning {
+    /// The session.
+    pub signing: Signing,
+    /// Where it signs, for messages and records.
+    pub instance: String,
+    _dev: Option<crate::sigstore_dev::DevHandle>,
+}
+
+impl RunSigning {
+    /// Start the session for `options`.
+    pub fn start(options: &SigningOptions) -> Result<RunSigning, CommandError> {
+        if options.instance != Instance::Dev || dev_is_running() {
+            return Ok(RunSigning {
+                signing: Signing::start(options)?,
+                instance: options.instance.to_string(),
+                _dev: None,
+            });
+        }
+        let dir = crate::attest::instance::dev_dir();
+        let dev = crate::sigstore_dev::DevServer::spawn(crate::sigstore_dev::DevOptions::new(&dir))
+            .map_err(|e| {
+                diagnostic(
+                    "sigstore-dev",
+                    format!("cannot start the local Sigstore instance in {}: {e}", dir.display()),
+                    "start it yourself with `clearance sigstore-dev`, or sign with another --sigstore",
+                )
+            })?;
+        let local = SigningOptions {
+            instance: Instance::File(dev.trust_config_path()),
+            identity_token: Some(
+                options
+                    .identity_token
+                    .clone()
+                    .unwrap_or_else(|| dev.mint_token(&crate::sigstore_dev::TokenSpec::default())),
+            ),
+            network: options.network,
+        };
+        Ok(RunSigning {
+            signing: Signing::start(&local)?,
+            instance: format!("dev (started for this run, {})", dir.display()),
+            _dev: Some(dev),
+        })
+    }
+}
+
+/// Whether a `clearance sigstore-dev` answers at the address its trust config names.
+fn dev_is_running() -> bool {
+    let path = crate::attest::instance::dev_dir().join(crate::attest::instance::TRUST_CONFIG_FILE);
+    let Ok(material) = crate::attest::instance::load_client_trust_config(&path) else {
+        return false;
+    };
+    let Some(url) = material
+        .signing_config
+        .as_ref()
+        .and_then(|c| c.fulcio_url().map(|e| e.url.clone()))
+    else {
+        return false;
+    };
+    let authority = url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    use std::net::ToSocketAddrs;
+    authority
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .is_some_and(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300))
+                .is_ok()
+        })
+}
+
 /// What `clearance attest` needs.
 #[derive(Debug, Clone)]
 pub struct AttestRequest {

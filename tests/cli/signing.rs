@@ -602,3 +602,67 @@ fn sigstore_dev_from_the_cli_serves_another_process_that_attests() {
     assert_ok(&out, "clearance verify");
     assert!(String::from_utf8_lossy(&out.stdout).contains("https://slsa.dev/provenance/v1"));
 }
+
+#[test]
+fn release_with_sigstore_dev_signs_records_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = output(
+        without_credentials()
+            .current_dir(dir.path())
+            .args([
+                "release",
+                "--offline",
+                "--sigstore",
+                "dev",
+                "--manifest-path",
+            ])
+            .arg(workspace_manifest()),
+    );
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "release failed: {}",
+        stderr(&out)
+    );
+    let folder = dir.path().join("dist/clearance");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("release.json")).unwrap()).unwrap();
+    let files = record["files"].as_array().unwrap();
+    assert!(files.len() >= 12, "{files:?}");
+    for file in files {
+        let bytes = std::fs::read(folder.join(file["path"].as_str().unwrap())).unwrap();
+        let digest = clearance::license::sha256_hex(&bytes);
+        assert_eq!(file["sha256"].as_str().unwrap(), digest, "{file}");
+    }
+    let identity = GitHubIdentity::default().certificate_identity();
+    assert_eq!(record["signing"]["identity"], identity.as_str());
+    let trust = dir.path().join(".clearance/sigstore-dev/trust_config.json");
+    let attestations = record["attestations"].as_array().unwrap();
+    assert_eq!(attestations.len(), 4);
+    for attestation in attestations {
+        let bundle = folder.join(attestation["file"].as_str().unwrap());
+        let subject = attestation["subjects"][0]["path"].as_str().unwrap();
+        let out = output(
+            without_credentials()
+                .arg("verify")
+                .arg("--bundle")
+                .arg(&bundle)
+                .args(["--certificate-identity", &identity])
+                .args([
+                    "--certificate-oidc-issuer",
+                    clearance::sigstore_dev::GITHUB_ISSUER,
+                ])
+                .arg("--sigstore")
+                .arg(&trust)
+                .arg(folder.join(subject)),
+        );
+        assert_ok(&out, &format!("verify {}", bundle.display()));
+    }
+    let stored: Vec<_> = std::fs::read_dir(dir.path().join(".clearance/evidence"))
+        .unwrap()
+        .collect();
+    assert_eq!(
+        stored.len(),
+        1,
+        "one release recorded in the evidence store"
+    );
+}
