@@ -261,11 +261,9 @@ pub struct AttestOutput {
     pub signed: Option<SignedBundle>,
 }
 
-/// Runs `clearance attest`.
-pub fn attest(request: &AttestRequest) -> Result<AttestOutput, CommandError> {
-    let started = creation_time(request.epoch.as_deref(), TimeRequirement::Required)?;
-    let subjects = request
-        .subjects
+/// The subjects for `--subject` files, each with the SHA-256 of its bytes.
+pub fn read_subjects(paths: &[PathBuf]) -> Result<Vec<Subject>, CommandError> {
+    paths
         .iter()
         .map(|path| Subject::from_file(path))
         .collect::<Result<Vec<_>, _>>()
@@ -273,9 +271,15 @@ pub fn attest(request: &AttestRequest) -> Result<AttestOutput, CommandError> {
             diagnostic(
                 "attest-subject-unreadable",
                 e.to_string(),
-                "pass files that exist and can be read",
+                "pass files that exist and can be read (--subject FILE)",
             )
-        })?;
+        })
+}
+
+/// Runs `clearance attest`.
+pub fn attest(request: &AttestRequest) -> Result<AttestOutput, CommandError> {
+    let started = creation_time(request.epoch.as_deref(), TimeRequirement::Required)?;
+    let subjects = read_subjects(&request.subjects)?;
     let predicate = match request.kind {
         PredicateKind::Provenance => {
             let finished = creation_time(request.epoch.as_deref(), TimeRequirement::Required)?;

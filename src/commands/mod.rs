@@ -429,21 +429,30 @@ pub struct RenderRequest {
     pub today: time::Date,
 }
 
+/// The context templates see, for an evaluated inventory.
+pub(crate) fn render_context(
+    inventory: &Inventory,
+    evidence: &crate::evidence::Evidence,
+    evaluation: &Evaluation,
+    policy: &Policy,
+) -> crate::render::Context {
+    crate::render::build_context(&crate::render::Inputs {
+        inventory,
+        evidence,
+        evaluation,
+        policy: &policy.path.display().to_string(),
+        min_confidence: policy.min_confidence,
+        tool_version: TOOL_VERSION,
+    })
+}
+
 /// Renders a document (or dumps its context as JSON).
 pub fn render_document(request: &RenderRequest) -> Result<Vec<u8>, CommandError> {
     let inventory = load_inventory(&request.source)?;
     let policy = resolve_policy(&request.policy, &request.source)?;
     let evidence = crate::evidence::gather_evidence(&inventory, &request.cache);
     let evaluation = evaluate(&policy, &inventory, Some(&evidence), request.today);
-    let policy_name = policy.path.display().to_string();
-    let context = crate::render::build_context(&crate::render::Inputs {
-        inventory: &inventory,
-        evidence: &evidence,
-        evaluation: &evaluation,
-        policy: &policy_name,
-        min_confidence: policy.min_confidence,
-        tool_version: TOOL_VERSION,
-    });
+    let context = render_context(&inventory, &evidence, &evaluation, &policy);
     if request.dump_context {
         let mut out = serde_json::to_vec_pretty(&context).expect("the context serialises");
         out.push(b'\n');

@@ -21,10 +21,10 @@ use crate::policy::{Policy, evaluate};
 use crate::report::{Color, Context, ReportFormat, render_check};
 use crate::sbom::{Format, WriteOptions, write_sbom};
 
-use super::attest::{Signing, run_facts};
+use super::attest::{Signing, read_subjects, run_facts};
 use super::{
     CommandError, InventorySource, PolicyChoice, TOOL_NAME, TOOL_VERSION, TimeRequirement, Verdict,
-    creation_time, load_inventory, resolve_policy, time_requirement,
+    creation_time, load_inventory, render_context, resolve_policy, time_requirement,
 };
 
 /// Schema name of `release.json`.
@@ -176,17 +176,7 @@ fn io_error(path: &Path, e: std::io::Error) -> CommandError {
 pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandError> {
     let started =
         creation_time(request.epoch.as_deref(), TimeRequirement::Required)?.unwrap_or_default();
-    let subjects = request
-        .subjects
-        .iter()
-        .map(|path| Subject::from_file(path))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            CommandError::Attest(Box::new(
-                Diagnostic::error("attest-subject-unreadable", e.to_string())
-                    .with_help("pass release artifacts that exist (--subject FILE)"),
-            ))
-        })?;
+    let subjects = read_subjects(&request.subjects)?;
 
     (request.progress)("collecting the inventory");
     let inventory = load_inventory(&request.source)?;
@@ -254,14 +244,7 @@ pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandErr
     folder.write("policy.toml", policy_text(&policy)?.as_bytes())?;
 
     (request.progress)("rendering NOTICE, THIRD_PARTY.md and the report");
-    let context = crate::render::build_context(&crate::render::Inputs {
-        inventory: &inventory,
-        evidence: &evidence,
-        evaluation: &evaluation,
-        policy: &policy_name,
-        min_confidence: policy.min_confidence,
-        tool_version: TOOL_VERSION,
-    });
+    let context = render_context(&inventory, &evidence, &evaluation, &policy);
     for (document, name) in [
         (crate::render::Document::Notice, "NOTICE"),
         (crate::render::Document::ThirdParty, "THIRD_PARTY.md"),

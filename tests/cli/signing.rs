@@ -78,18 +78,27 @@ fn assert_ok(out: &Output, what: &str) {
 /// `clearance verify` of `bundle` against `dev`'s trust config, expecting `dev`'s identity
 /// and issuer unless `extra` names others.
 fn verify(dev: &DevHandle, bundle: &Path, artifact: &Path, extra: &[&str]) -> Output {
+    verify_in(&dev.trust_config_path(), bundle, artifact, extra)
+}
+
+/// `clearance verify` of `bundle` against the trust config `trust`, expecting the identity
+/// and issuer of a sigstore-dev job (its default identity) unless `extra` names others.
+fn verify_in(trust: &Path, bundle: &Path, artifact: &Path, extra: &[&str]) -> Output {
     let mut cmd = without_credentials();
     cmd.arg("verify").arg("--bundle").arg(bundle);
     if !extra.contains(&"--certificate-identity") {
-        cmd.args(["--certificate-identity", &dev.certificate_identity()]);
+        cmd.args([
+            "--certificate-identity",
+            &GitHubIdentity::default().certificate_identity(),
+        ]);
     }
     if !extra.contains(&"--certificate-oidc-issuer") {
-        cmd.args(["--certificate-oidc-issuer", dev.certificate_issuer()]);
+        cmd.args([
+            "--certificate-oidc-issuer",
+            clearance::sigstore_dev::GITHUB_ISSUER,
+        ]);
     }
-    cmd.arg("--sigstore")
-        .arg(dev.trust_config_path())
-        .args(extra)
-        .arg(artifact);
+    cmd.arg("--sigstore").arg(trust).args(extra).arg(artifact);
     output(&mut cmd)
 }
 
@@ -307,16 +316,7 @@ fn verification_refuses_tampering_other_signers_and_other_instances() {
 
     let other_dir = tempfile::tempdir().unwrap();
     let other = start_dev(other_dir.path());
-    let mut cmd = without_credentials();
-    cmd.arg("verify")
-        .arg("--bundle")
-        .arg(&bundle)
-        .args(["--certificate-identity", &dev.certificate_identity()])
-        .args(["--certificate-oidc-issuer", dev.certificate_issuer()])
-        .arg("--sigstore")
-        .arg(other.trust_config_path())
-        .arg(&artifact);
-    let out = output(&mut cmd);
+    let out = verify_in(&other.trust_config_path(), &bundle, &artifact, &[]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -584,21 +584,7 @@ fn sigstore_dev_from_the_cli_serves_another_process_that_attests() {
         &out,
         "clearance attest --sign keyless against the CLI's sigstore-dev",
     );
-    let identity = GitHubIdentity::default().certificate_identity();
-    let out = output(
-        without_credentials()
-            .arg("verify")
-            .arg("--bundle")
-            .arg(&bundle)
-            .args(["--certificate-identity", &identity])
-            .args([
-                "--certificate-oidc-issuer",
-                clearance::sigstore_dev::GITHUB_ISSUER,
-            ])
-            .arg("--sigstore")
-            .arg(dev_dir.join("trust_config.json"))
-            .arg(&artifact),
-    );
+    let out = verify_in(&dev_dir.join("trust_config.json"), &bundle, &artifact, &[]);
     assert_ok(&out, "clearance verify");
     assert!(String::from_utf8_lossy(&out.stdout).contains("https://slsa.dev/provenance/v1"));
 }
@@ -641,20 +627,7 @@ fn release_with_sigstore_dev_signs_records_and_verifies() {
     for attestation in attestations {
         let bundle = folder.join(attestation["file"].as_str().unwrap());
         let subject = attestation["subjects"][0]["path"].as_str().unwrap();
-        let out = output(
-            without_credentials()
-                .arg("verify")
-                .arg("--bundle")
-                .arg(&bundle)
-                .args(["--certificate-identity", &identity])
-                .args([
-                    "--certificate-oidc-issuer",
-                    clearance::sigstore_dev::GITHUB_ISSUER,
-                ])
-                .arg("--sigstore")
-                .arg(&trust)
-                .arg(folder.join(subject)),
-        );
+        let out = verify_in(&trust, &bundle, &folder.join(subject), &[]);
         assert_ok(&out, &format!("verify {}", bundle.display()));
     }
     let stored: Vec<_> = std::fs::read_dir(dir.path().join(".clearance/evidence"))
