@@ -3,7 +3,8 @@
 //! Data flows one way: `inventory` collects packages (from `cargo metadata` or an SBOM) into
 //! one model; `license` normalises what they declare; `sbom` writes and reads CycloneDX and
 //! SPDX. `diag` (locations and diagnostics) and `output` (atomic writes) serve them all;
-//! `commands` strings the steps together for each subcommand. `sigstore_dev` is a local,
+//! `commands` strings the steps together for each subcommand. `snapshot` packs a period of
+//! the evidence store for reviewers. `sigstore_dev` is a local,
 //! untrusted Sigstore instance for development and tests.
 
 pub mod attest;
@@ -18,3 +19,4 @@ pub mod render;
 pub mod report;
 pub mod sbom;
 pub mod sigstore_dev;
+pub mod snapshot;

@@ -106,6 +106,28 @@ enum Command {
     ///   clearance release --sign none --evidence compliance/evidence
     #[command(verbatim_doc_comment)]
     Release(ReleaseArgs),
+    /// Export a period of the evidence store for reviewers: verified, summarised, signed and
+    /// packed into one deterministic snapshot-<period>.tar.gz.
+    ///
+    /// Every release of the period is checked: each file against the SHA-256 in its
+    /// release.json, each attestation bundle against the trusted root and the allowed
+    /// signers, each signed subject against its file. The archive holds the releases'
+    /// evidence, manifest.json (every file with its SHA-256), index.html (the reviewer's
+    /// page: releases, license categories and changes as SVG charts, verification status),
+    /// summary.md, and the manifest's own bundle. Problems are listed on the page and in the
+    /// summary, and make the exit code 1 unless --allow-failures.
+    ///
+    /// `clearance snapshot verify FILE` re-checks an archive offline: the manifest's
+    /// signature, every file's digest, every release again.
+    ///
+    /// Examples:
+    ///   clearance snapshot --period 2026-Q4 --policy signers.toml
+    ///   clearance snapshot --since 2026-10-01 --until 2026-11-15 \
+    ///     --identity-regexp 'https://github\.com/acme/app/\.github/workflows/release\.yml@.*' \
+    ///     --issuer https://token.actions.githubusercontent.com -o evidence.tar.gz
+    ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --policy signers.toml
+    #[command(verbatim_doc_comment)]
+    Snapshot(Box<SnapshotArgs>),
     /// Write an in-toto statement about files, unsigned or signed into a Sigstore bundle.
     ///
     /// The predicate is SLSA provenance of this run (builder and source from the CI
@@ -291,6 +313,153 @@ struct ReleaseArgs {
     /// The output folder (replaced as a whole when the run succeeds).
     #[arg(long, value_name = "DIR", default_value = "dist/clearance")]
     out: PathBuf,
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SnapshotArgs {
+    #[command(subcommand)]
+    command: Option<SnapshotCommand>,
+    /// The quarter: YYYY-QN, e.g. 2026-Q4.
+    #[arg(long, value_name = "YYYY-QN", required_unless_present = "since", conflicts_with_all = ["since", "until"])]
+    period: Option<String>,
+    /// The first day of the period (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", requires = "until")]
+    since: Option<String>,
+    /// The last day of the period, included (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", requires = "since")]
+    until: Option<String>,
+    /// The evidence store `clearance release` records into.
+    #[arg(long, value_name = "DIR", default_value = ".clearance/evidence")]
+    evidence: PathBuf,
+    #[command(flatten)]
+    signers: SignerArgs,
+    /// A trusted root file (trusted_root.json) to verify against instead of the instance's.
+    #[arg(long, value_name = "F")]
+    trusted_root: Option<PathBuf>,
+    /// Sign the manifest, or leave it unsigned.
+    #[arg(long, value_enum, default_value = "keyless")]
+    sign: SignModeArg,
+    #[command(flatten)]
+    signing: SigningArgs,
+    /// Exit 0 even when a release fails verification (the problems are still recorded).
+    #[arg(long)]
+    allow_failures: bool,
+    /// The archive to write (default snapshot-<period>.tar.gz).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum SnapshotCommand {
+    /// Re-check a snapshot offline: the manifest's signature, every file's SHA-256 against
+    /// the manifest, and every release's files and bundles again.
+    ///
+    /// Examples:
+    ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --policy signers.toml
+    ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --identity release@acme.example \
+    ///     --issuer https://accounts.google.com
+    #[command(verbatim_doc_comment)]
+    Verify(SnapshotVerifyArgs),
+}
+
+#[derive(Args)]
+struct SnapshotVerifyArgs {
+    /// The snapshot archive.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    #[command(flatten)]
+    signers: SignerArgs,
+    /// A trusted root file (trusted_root.json) instead of an instance's.
+    #[arg(long, value_name = "F", conflicts_with = "sigstore")]
+    trusted_root: Option<PathBuf>,
+    /// The instance whose trusted root to use: public-good, staging (both embedded), dev, or
+    /// a ClientTrustConfig JSON file.
+    #[arg(long, value_name = "S", default_value = "public-good")]
+    sigstore: Instance,
+    /// Exit 0 when the snapshot is intact and its releases fail only as the manifest
+    /// recorded (a snapshot made with --allow-failures).
+    #[arg(long)]
+    allow_failures: bool,
+}
+
+/// Who may sign, for `snapshot`: one identity from flags, or a signers file.
+#[derive(Args)]
+struct SignerArgs {
+    /// The certificate identity every bundle must carry, matched exactly.
+    #[arg(long, value_name = "I", visible_alias = "certificate-identity", conflicts_with_all = ["identity_regexp", "policy"])]
+    identity: Option<String>,
+    /// A regular expression the whole certificate identity must match.
+    #[arg(
+        long,
+        value_name = "R",
+        visible_alias = "certificate-identity-regexp",
+        conflicts_with = "policy"
+    )]
+    identity_regexp: Option<String>,
+    /// The OIDC issuer the certificates must name.
+    #[arg(
+        long,
+        value_name = "U",
+        visible_alias = "certificate-oidc-issuer",
+        conflicts_with = "policy"
+    )]
+    issuer: Option<String>,
+    /// Require the certificates' GitHub repository claim: OWNER/REPO.
+    #[arg(long, value_name = "O/R", conflicts_with = "policy")]
+    github_repository: Option<String>,
+    /// A signers file: [[signer]] tables for the releases, [[snapshot-signer]] for snapshots
+    /// (docs/commands/snapshot.md).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+}
+
+impl SignerArgs {
+    fn signers(&self) -> anyhow::Result<clearance::attest::signers::Signers> {
+        use clearance::attest::signers::{SignerSpec, Signers};
+        if let Some(path) = &self.policy {
+            return Signers::load(path).map_err(|d| anyhow::anyhow!("{d}"));
+        }
+        let (Some(issuer), true) = (
+            &self.issuer,
+            self.identity.is_some() || self.identity_regexp.is_some(),
+        ) else {
+            anyhow::bail!(
+                "no signer given\n  = help: pass --identity (or --identity-regexp) with \
+                 --issuer, or a signers file with --policy FILE"
+            );
+        };
+        let spec = SignerSpec {
+            identity: self.identity.clone(),
+            identity_regexp: self.identity_regexp.clone(),
+            issuer: issuer.clone(),
+            github_repository: self.github_repository.clone(),
+            github_workflow: None,
+        };
+        let policy = spec.policy().map_err(|why| anyhow::anyhow!("{why}"))?;
+        Ok(Signers::single(policy))
+    }
+}
+
+/// The trusted root for `path` when given, else the instance's.
+fn trusted_root_choice(
+    path: Option<&PathBuf>,
+    instance: &Instance,
+) -> anyhow::Result<commands::snapshot::TrustedRootChoice> {
+    Ok(match path {
+        Some(path) => commands::snapshot::TrustedRootChoice {
+            root: instance::load_trusted_root(path)
+                .map_err(|e| with_help(&e, TRUSTED_ROOT_HELP))?,
+            origin: path.display().to_string(),
+        },
+        None => {
+            let material = instance.load().map_err(|e| with_help(&e, e.help()))?;
+            commands::snapshot::TrustedRootChoice {
+                root: material.trusted_root,
+                origin: material.origin,
+            }
+        }
+    })
 }
 
 #[derive(Args)]
@@ -788,6 +957,141 @@ fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
     Ok(output.verdict)
 }
 
+fn run_snapshot(args: &SnapshotArgs) -> anyhow::Result<Verdict> {
+    use clearance::snapshot::period::{Period, format_day};
+    if let Some(SnapshotCommand::Verify(verify)) = &args.command {
+        return run_snapshot_verify(verify);
+    }
+    let period = match (&args.period, &args.since, &args.until) {
+        (Some(quarter), _, _) => Period::quarter(quarter),
+        (None, Some(since), Some(until)) => Period::range(since, until),
+        _ => unreachable!("clap requires --period or --since with --until"),
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let signers = args.signers.signers()?;
+    let signing_options = args.signing.options();
+    let signing = match args.sign {
+        SignModeArg::Keyless => Some(commands::attest::RunSigning::start(&signing_options)?),
+        SignModeArg::None => None,
+    };
+    // Verified against the instance that signs (for dev, its files exist once signing has
+    // started), unless a trusted root is given.
+    let trusted_root = trusted_root_choice(args.trusted_root.as_ref(), &signing_options.instance)?;
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| commands::snapshot::default_output(&period));
+    let result = commands::snapshot::snapshot(&commands::snapshot::SnapshotCommand {
+        period,
+        evidence: args.evidence.clone(),
+        signers: &signers,
+        trusted_root: &trusted_root,
+        signing: signing.as_ref().map(|s| &s.signing),
+        output,
+        epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
+        today: today(),
+    })?;
+    let manifest = &result.manifest;
+    let verified = manifest
+        .releases
+        .iter()
+        .flat_map(|r| &r.attestations)
+        .filter(|a| a.status == "verified")
+        .count();
+    let mut text = format!(
+        "{}: {} releases from {} to {}, {verified} attestations verified, {} files ({} bytes)\n",
+        result.path.display(),
+        manifest.releases.len(),
+        format_day(manifest.period.since),
+        format_day(manifest.period.until),
+        manifest.files.len(),
+        result.size,
+    );
+    for release in &manifest.releases {
+        let problems = manifest
+            .problems
+            .iter()
+            .filter(|p| p.release == release.folder)
+            .count();
+        text.push_str(&format!(
+            "  {} {}\n",
+            release.folder,
+            if release.verified {
+                "verified".to_string()
+            } else {
+                format!("FAILED ({problems} problems)")
+            }
+        ));
+    }
+    match &result.signer {
+        Some((identity, issuer)) => text.push_str(&format!(
+            "  manifest signed as {identity} (issuer {issuer})\n"
+        )),
+        None => text.push_str("  manifest unsigned (--sign none)\n"),
+    }
+    write_to(&Destination::Stdout, text.as_bytes())?;
+    for problem in &manifest.problems {
+        eprintln!(
+            "problem: {}/{}: {} [{}]",
+            problem.release, problem.file, problem.message, problem.code
+        );
+    }
+    Ok(if manifest.problems.is_empty() || args.allow_failures {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    })
+}
+
+fn run_snapshot_verify(args: &SnapshotVerifyArgs) -> anyhow::Result<Verdict> {
+    let signers = args.signers.signers()?;
+    let trusted_root = trusted_root_choice(args.trusted_root.as_ref(), &args.sigstore)?;
+    let report = commands::snapshot::verify(&args.file, &signers, &trusted_root)?;
+    let mut text = format!(
+        "{}: snapshot of {} ({} releases)\n",
+        args.file.display(),
+        report.manifest.period.label,
+        report.manifest.releases.len()
+    );
+    match &report.signer {
+        Some((identity, issuer)) => text.push_str(&format!(
+            "  manifest signed by {identity} (issuer {issuer})\n"
+        )),
+        None => text.push_str("  manifest signature NOT verified\n"),
+    }
+    text.push_str(&format!(
+        "  {} files checked against the manifest, {} attestations verified\n",
+        report.files_checked, report.attestations_verified
+    ));
+    let unrecorded = report.unrecorded();
+    for problem in &report.integrity {
+        text.push_str(&format!(
+            "  problem: {}: {} [{}]\n",
+            problem.file, problem.message, problem.code
+        ));
+    }
+    for problem in &report.releases {
+        let seen = if unrecorded.contains(&problem) {
+            "NEW"
+        } else {
+            "recorded"
+        };
+        text.push_str(&format!(
+            "  problem ({seen}): {}/{}: {} [{}]\n",
+            problem.release, problem.file, problem.message, problem.code
+        ));
+    }
+    let pass = report.integrity.is_empty()
+        && (report.releases.is_empty() || (args.allow_failures && unrecorded.is_empty()));
+    text.push_str(if pass {
+        "  snapshot verified\n"
+    } else {
+        "  snapshot NOT verified\n"
+    });
+    write_to(&Destination::Stdout, text.as_bytes())?;
+    Ok(if pass { Verdict::Pass } else { Verdict::Fail })
+}
+
 fn run_attest(args: &AttestArgs) -> anyhow::Result<()> {
     use clearance::attest::statement::PredicateKind;
     let request = commands::attest::AttestRequest {
@@ -1000,6 +1304,7 @@ fn main() -> ExitCode {
         Command::Man { dir } => run_man(dir.as_deref()).map(|()| Verdict::Pass),
         Command::Sbom(args) => run_sbom(args).map(|()| Verdict::Pass),
         Command::Release(args) => run_release(args),
+        Command::Snapshot(args) => run_snapshot(args),
         Command::Attest(args) => run_attest(args).map(|()| Verdict::Pass),
         Command::Sign(args) => run_sign(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),

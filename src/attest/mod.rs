@@ -9,6 +9,7 @@ pub mod instance;
 pub mod policy;
 pub mod provenance;
 pub mod sign;
+pub mod signers;
 pub mod statement;
 pub mod token;
 pub mod verify;

@@ -4,6 +4,7 @@
 
 pub mod attest;
 pub mod release;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 

@@ -19,6 +19,10 @@ pub enum Document {
     ThirdParty,
     /// The self-contained HTML report.
     Report,
+    /// A snapshot's page for reviewers (`index.html`).
+    SnapshotPage,
+    /// A snapshot's Markdown summary (`summary.md`).
+    SnapshotSummary,
 }
 
 impl Document {
@@ -36,11 +40,19 @@ impl Document {
                 "templates/report.html.hbs",
                 include_str!("../../templates/report.html.hbs"),
             ),
+            Document::SnapshotPage => (
+                "templates/snapshot.html.hbs",
+                include_str!("../../templates/snapshot.html.hbs"),
+            ),
+            Document::SnapshotSummary => (
+                "templates/snapshot.md.hbs",
+                include_str!("../../templates/snapshot.md.hbs"),
+            ),
         }
     }
 
     fn escapes_html(self) -> bool {
-        self == Document::Report
+        matches!(self, Document::Report | Document::SnapshotPage)
     }
 }
 
@@ -70,10 +82,12 @@ pub enum RenderError {
     },
 }
 
-/// Renders `document` with `context`, from `template` when given, else the built-in template.
-pub fn render(
+/// Renders `document` with `context` (a [`Context`] for NOTICE, THIRD_PARTY.md and the
+/// report; the snapshot's own context for its pages), from `template` when given, else the
+/// built-in template.
+pub fn render<T: serde::Serialize>(
     document: Document,
-    context: &Context,
+    context: &T,
     template: Option<&Path>,
 ) -> Result<String, RenderError> {
     let (name, source) = match template {

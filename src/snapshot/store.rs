@@ -1,0 +1,155 @@
+//! Reading the evidence store: one folder per release, each described by its `release.json`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::period::parse_time;
+use crate::commands::release::{RELEASE_FILE, ReleaseRecord};
+use crate::diag::{Diagnostic, Location};
+
+/// One release folder, read whole.
+#[derive(Debug, Clone)]
+pub struct StoredRelease {
+    /// The folder's name.
+    pub folder: String,
+    /// Its files (regular files directly in the folder), by name.
+    pub files: BTreeMap<String, StoredFile>,
+    /// Entries that are not regular files (subfolders, links): never written by `release`.
+    pub strays: Vec<String>,
+    /// `release.json`, or why it could not be read.
+    pub record: Result<ReleaseRecord, String>,
+    /// When the release was made: from `release.json`, else from the folder's name.
+    pub time: Option<OffsetDateTime>,
+}
+
+/// A file and its digest.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+}
+
+impl StoredFile {
+    /// Wraps `bytes`, computing their digest.
+    pub fn new(bytes: Vec<u8>) -> StoredFile {
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        StoredFile { bytes, sha256 }
+    }
+}
+
+/// The release folders of `store`, sorted by name (time first, as `release` names them).
+/// Temporary folders of an unfinished `release` (names starting with a dot) are skipped.
+pub fn list_releases(store: &Path) -> Result<Vec<PathBuf>, Box<Diagnostic>> {
+    let entries = std::fs::read_dir(store).map_err(|e| {
+        Box::new(
+            Diagnostic::error(
+                "evidence-store",
+                format!("cannot read the evidence store {}: {e}", store.display()),
+            )
+            .with_help(
+                "give the folder `clearance release --evidence` wrote to with --evidence \
+                 (default .clearance/evidence)",
+            ),
+        )
+    })?;
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            !name.starts_with('.') && !name.ends_with(".old-clearance")
+        })
+        .map(|e| e.path())
+        .collect();
+    folders.sort();
+    Ok(folders)
+}
+
+/// The time a release folder's name starts with (`2026-10-02T09-30-00Z_app-1.0.0`).
+pub fn time_from_folder_name(name: &str) -> Option<OffsetDateTime> {
+    let stamp = name.split('_').next()?;
+    let (day, clock) = stamp.split_once('T')?;
+    parse_time(&format!("{day}T{}", clock.replace('-', ":")))
+}
+
+/// Reads the time of the release in `folder` cheaply: from `release.json` when it parses,
+/// else from the folder's name.
+pub fn release_time(folder: &Path) -> Option<OffsetDateTime> {
+    let from_record = std::fs::read(folder.join(RELEASE_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<ReleaseRecord>(&bytes).ok())
+        .and_then(|record| parse_time(&record.time));
+    from_record.or_else(|| time_from_folder_name(&folder_name(folder)))
+}
+
+fn folder_name(folder: &Path) -> String {
+    folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reads a release folder whole.
+pub fn read_release(folder: &Path) -> std::io::Result<StoredRelease> {
+    let mut files = BTreeMap::new();
+    let mut strays = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_file() {
+            files.insert(name, StoredFile::new(std::fs::read(entry.path())?));
+        } else {
+            strays.push(name);
+        }
+    }
+    strays.sort();
+    let name = folder_name(folder);
+    let record = match files.get(RELEASE_FILE) {
+        None => Err(format!("{RELEASE_FILE} is missing")),
+        Some(file) => parse_record(&folder.join(RELEASE_FILE), &file.bytes),
+    };
+    let time = record
+        .as_ref()
+        .ok()
+        .and_then(|r| parse_time(&r.time))
+        .or_else(|| time_from_folder_name(&name));
+    Ok(StoredRelease {
+        folder: name,
+        files,
+        strays,
+        record,
+        time,
+    })
+}
+
+/// Parses `release.json`; the error names the line and column.
+pub fn parse_record(path: &Path, bytes: &[u8]) -> Result<ReleaseRecord, String> {
+    serde_json::from_slice::<ReleaseRecord>(bytes).map_err(|e| {
+        let text = String::from_utf8_lossy(bytes);
+        let location = Location::from_line_column(path, &text, e.line(), e.column());
+        format!(
+            "{RELEASE_FILE} cannot be read at line {}, column {}: {e}",
+            location.line, location.column
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn folder_names_carry_the_release_time() {
+        assert_eq!(
+            time_from_folder_name("2026-10-02T09-30-00Z_app-1.0.0"),
+            Some(datetime!(2026-10-02 09:30 UTC))
+        );
+        assert_eq!(time_from_folder_name("notes"), None);
+    }
+}
