@@ -182,12 +182,7 @@ fn check_attestation(
                 _ => "bundle-invalid",
             };
             status.detail = Some(error.to_string());
-            check.problem(
-                release,
-                &attestation.file,
-                code,
-                format!("{}: {error}", attestation.file),
-            );
+            check.problem(release, &attestation.file, code, error.to_string());
         }
     }
     status

@@ -24,13 +24,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::attest::policy::IdentityPolicy;
 use crate::attest::signers::{SignerSpec, Signers};
 use crate::attest::verify::{Artifact, Signer, Verifier, VerifyError, verify_with};
 use crate::commands::release::{FileRecord, ReleaseRecord, Tool};
 use crate::diag::Diagnostic;
+use crate::license::sha256_hex;
 use model::{
     MANIFEST_BUNDLE, MANIFEST_FILE, Manifest, PAGE_FILE, Problem, RELEASES_DIR, ReleaseEntry,
     SNAPSHOT_SCHEMA, SUMMARY_FILE, SignersRecord, TrustedRootRecord,
@@ -283,11 +283,6 @@ fn check_one(
         problems,
         report,
     }
-}
-
-/// Lower-case hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Packs `snapshot` with the manifest's bundle (when signed) into `.tar.gz` bytes, every entry

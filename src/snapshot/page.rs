@@ -13,6 +13,8 @@ const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 200.0;
 /// Room on the left for the axis labels.
 const LEFT: f64 = 48.0;
+/// The y coordinate of the x axis: room above the tallest bar for its mark.
+const BASELINE: f64 = HEIGHT + 24.0;
 
 /// Categories from the bottom of a stacked bar to its top.
 const STACK: [Category; 7] = [
@@ -107,6 +109,8 @@ pub struct Chart {
     pub baseline: f64,
     /// The largest value, written at the top of the axis.
     pub max: usize,
+    /// The y coordinate of the largest value.
+    pub top: f64,
     /// The bars.
     pub bars: Vec<Bar>,
 }
@@ -122,6 +126,8 @@ pub struct Bar {
     pub show_label: bool,
     /// Whether the release (or a release of the pair) failed verification.
     pub failed: bool,
+    /// The y coordinate of the bar's top.
+    pub top: f64,
     /// The rectangles.
     pub segments: Vec<Segment>,
 }
@@ -236,8 +242,9 @@ fn slots(count: usize) -> (f64, usize) {
 fn chart(max: usize, bars: Vec<Bar>) -> Chart {
     Chart {
         width: WIDTH,
-        height: HEIGHT + 36.0,
-        baseline: HEIGHT + 8.0,
+        height: BASELINE + 28.0,
+        baseline: BASELINE,
+        top: BASELINE - HEIGHT,
         max,
         bars,
     }
@@ -259,7 +266,7 @@ fn category_chart(manifest: &Manifest) -> Chart {
         .enumerate()
         .map(|(i, release)| {
             let x = LEFT + step * i as f64 + (step - width) / 2.0;
-            let mut top = HEIGHT + 8.0;
+            let mut top = BASELINE;
             let mut segments = Vec::new();
             if let Some(posture) = &release.posture {
                 for category in STACK {
@@ -288,6 +295,7 @@ fn category_chart(manifest: &Manifest) -> Chart {
                 label_x: round(x + width / 2.0),
                 show_label: i % every == 0,
                 failed: !release.verified,
+                top: round(top),
                 segments,
             }
         })
@@ -326,7 +334,7 @@ fn change_chart(manifest: &Manifest) -> Chart {
         .enumerate()
         .map(|(i, change)| {
             let x0 = LEFT + step * i as f64 + (step - group) / 2.0;
-            let segments = CHANGE_KINDS
+            let segments: Vec<Segment> = CHANGE_KINDS
                 .iter()
                 .zip(counts(change))
                 .enumerate()
@@ -336,7 +344,7 @@ fn change_chart(manifest: &Manifest) -> Chart {
                     Segment {
                         class: kind,
                         x: round(x0 + width * k as f64),
-                        y: round(HEIGHT + 8.0 - height),
+                        y: round(BASELINE - height),
                         width: round(width * 0.9),
                         height: round(height),
                         title: format!("{} → {}: {count} {kind}", change.from, change.to),
@@ -352,6 +360,7 @@ fn change_chart(manifest: &Manifest) -> Chart {
                 label_x: round(x0 + group / 2.0),
                 show_label: i % every == 0,
                 failed: failed(&change.from) || failed(&change.to),
+                top: segments.iter().map(|s| s.y).fold(BASELINE, f64::min),
                 segments,
             }
         })

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::period::parse_time;
@@ -37,7 +36,7 @@ pub struct StoredFile {
 impl StoredFile {
     /// Wraps `bytes`, computing their digest.
     pub fn new(bytes: Vec<u8>) -> StoredFile {
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let sha256 = crate::license::sha256_hex(&bytes);
         StoredFile { bytes, sha256 }
     }
 }

@@ -17,6 +17,7 @@ mod roundtrip;
 mod shell;
 mod signing;
 mod sigstore_dev;
+mod snapshot;
 mod supplier;
 mod util;
 mod validators;

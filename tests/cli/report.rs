@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::util::{clearance, fixture, repo, stderr};
 
-fn chromium() -> &'static str {
+pub(crate) fn chromium() -> &'static str {
     for candidate in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
         if Path::new(candidate).exists() {
             return candidate;
@@ -19,7 +19,7 @@ fn chromium() -> &'static str {
     );
 }
 
-fn headless(args: &[&str], page: &Path) -> std::process::Output {
+pub(crate) fn headless(args: &[&str], page: &Path) -> std::process::Output {
     let profile = tempfile::tempdir().unwrap();
     Command::new(chromium())
         .args([

@@ -24,12 +24,12 @@ const AMBIENT: &[&str] = &[
     "GITLAB_CI",
 ];
 
-fn start_dev(dir: &Path) -> DevHandle {
+pub(crate) fn start_dev(dir: &Path) -> DevHandle {
     DevServer::spawn(DevOptions::new(dir.join("sigstore-dev"))).expect("sigstore-dev starts")
 }
 
 /// `clearance ARGS` as a GitHub Actions job of `dev`'s identity, with its token endpoint.
-fn in_github_job(dev: &DevHandle) -> Command {
+pub(crate) fn in_github_job(dev: &DevHandle) -> Command {
     let mut cmd = clearance();
     for name in AMBIENT {
         cmd.env_remove(name);
@@ -53,7 +53,7 @@ fn in_github_job(dev: &DevHandle) -> Command {
 }
 
 /// `clearance ARGS` with no ambient credential at all.
-fn without_credentials() -> Command {
+pub(crate) fn without_credentials() -> Command {
     let mut cmd = clearance();
     for name in AMBIENT {
         cmd.env_remove(name);
@@ -62,11 +62,11 @@ fn without_credentials() -> Command {
     cmd
 }
 
-fn output(cmd: &mut Command) -> Output {
+pub(crate) fn output(cmd: &mut Command) -> Output {
     cmd.output().expect("clearance runs")
 }
 
-fn assert_ok(out: &Output, what: &str) {
+pub(crate) fn assert_ok(out: &Output, what: &str) {
     assert!(
         out.status.success(),
         "{what} failed ({}):\n{}",
@@ -103,7 +103,12 @@ fn verify_in(trust: &Path, bundle: &Path, artifact: &Path, extra: &[&str]) -> Ou
 }
 
 /// sigstore-python, without network (`unshare -n`), against `dev`'s trust config.
-fn python_verify(dev: &DevHandle, args: &[&str], bundle: &Path, artifact: &Path) -> Output {
+pub(crate) fn python_verify(
+    dev: &DevHandle,
+    args: &[&str],
+    bundle: &Path,
+    artifact: &Path,
+) -> Output {
     let out = Command::new("unshare")
         .arg("-n")
         .arg(sigstore_python())
