@@ -999,9 +999,9 @@ fn run_snapshot(args: &SnapshotArgs) -> anyhow::Result<Verdict> {
         .filter(|a| a.status == "verified")
         .count();
     let mut text = format!(
-        "{}: {} releases from {} to {}, {verified} attestations verified, {} files ({} bytes)\n",
+        "{}: {} from {} to {}, {verified} attestations verified, {} files ({} bytes)\n",
         result.path.display(),
-        manifest.releases.len(),
+        count(manifest.releases.len(), "release"),
         format_day(manifest.period.since),
         format_day(manifest.period.until),
         manifest.files.len(),
@@ -1043,15 +1043,20 @@ fn run_snapshot(args: &SnapshotArgs) -> anyhow::Result<Verdict> {
     })
 }
 
+/// `1 release`, `3 releases`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 fn run_snapshot_verify(args: &SnapshotVerifyArgs) -> anyhow::Result<Verdict> {
     let signers = args.signers.signers()?;
     let trusted_root = trusted_root_choice(args.trusted_root.as_ref(), &args.sigstore)?;
     let report = commands::snapshot::verify(&args.file, &signers, &trusted_root)?;
     let mut text = format!(
-        "{}: snapshot of {} ({} releases)\n",
+        "{}: snapshot of {} ({})\n",
         args.file.display(),
         report.manifest.period.label,
-        report.manifest.releases.len()
+        count(report.manifest.releases.len(), "release")
     );
     match &report.signer {
         Some((identity, issuer)) => text.push_str(&format!(

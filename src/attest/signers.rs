@@ -248,6 +248,23 @@ issuer = "https://accounts.google.com"
     }
 
     #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../../policies/signers.example.toml");
+        let signers = Signers::parse(Path::new("signers.example.toml"), text).unwrap();
+        assert_eq!((signers.evidence.len(), signers.snapshot.len()), (1, 1));
+        assert!(
+            signers.evidence[0].identity.matches(
+                "https://github.com/acme/app/.github/workflows/release.yml@refs/tags/v1.2.0"
+            )
+        );
+        assert!(
+            !signers.evidence[0].identity.matches(
+                "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"
+            )
+        );
+    }
+
+    #[test]
     fn mistakes_are_located() {
         let typo = "[[signer]]\nidentity = \"a@b\"\nisuer = \"https://x\"\n";
         let e = Signers::parse(Path::new("s.toml"), typo).unwrap_err();

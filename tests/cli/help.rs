@@ -66,3 +66,13 @@ fn sign_help() {
 fn release_help() {
     insta::assert_snapshot!(help(&["release", "--help"]));
 }
+
+#[test]
+fn snapshot_help() {
+    insta::assert_snapshot!(help(&["snapshot", "--help"]));
+}
+
+#[test]
+fn snapshot_verify_help() {
+    insta::assert_snapshot!(help(&["snapshot", "verify", "--help"]));
+}

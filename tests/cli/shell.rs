@@ -64,6 +64,7 @@ fn man_pages_for_the_tool_and_each_command() {
             "clearance-sbom.1",
             "clearance-sign.1",
             "clearance-sigstore-dev.1",
+            "clearance-snapshot.1",
             "clearance-third-party.1",
             "clearance-verify.1",
             "clearance.1"

@@ -643,4 +643,29 @@ fn release_with_sigstore_dev_signs_records_and_verifies() {
         1,
         "one release recorded in the evidence store"
     );
+
+    // Then the README's snapshot of that evidence, through a local instance started again.
+    let snapshot = |args: &[&str]| {
+        output(
+            without_credentials()
+                .current_dir(dir.path())
+                .args(args)
+                .args(["--sigstore", "dev", "--identity", &identity])
+                .args(["--issuer", clearance::sigstore_dev::GITHUB_ISSUER]),
+        )
+    };
+    let out = snapshot(&[
+        "snapshot",
+        "--since",
+        "2000-01-01",
+        "--until",
+        "2999-12-31",
+        "-o",
+        "dist/snapshot.tar.gz",
+    ]);
+    assert_ok(&out, "snapshot");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": 1 release from"));
+    let out = snapshot(&["snapshot", "verify", "dist/snapshot.tar.gz"]);
+    assert_ok(&out, "snapshot verify");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 attestations verified"));
 }
