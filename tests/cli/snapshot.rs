@@ -515,3 +515,99 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+#[test]
+fn unusable_input_is_named_with_exit_code_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("evidence");
+    std::fs::create_dir_all(&store).unwrap();
+    let archive = dir.path().join("out.tar.gz");
+    let run = |args: &[&str]| {
+        without_credentials()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let base = [
+        "snapshot",
+        "--evidence",
+        "evidence",
+        "--sign",
+        "none",
+        "-o",
+        "out.tar.gz",
+    ];
+    let signer = [
+        "--identity",
+        "a@b.example",
+        "--issuer",
+        "https://issuer.example",
+    ];
+
+    let out = run(&[&base[..], &["--period", "2026-Q5"], &signer[..]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`2026-Q5` is not a quarter"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&[&base[..], &["--period", "2026-Q4"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no signer given"), "{}", stderr(&out));
+
+    std::fs::write(
+        dir.path().join("signers.toml"),
+        "[[signer]]\nidentity = \"a@b.example\"\nissuer = \"https://issuer.example\"\ngithub-repo = \"x/y\"\n",
+    )
+    .unwrap();
+    let out = run(&[
+        &base[..],
+        &["--period", "2026-Q4", "--policy", "signers.toml"],
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("signers.toml:4:1") && err.contains("github-repo"),
+        "{err}"
+    );
+
+    let out = run(&[
+        "snapshot",
+        "--evidence",
+        "missing",
+        "--sign",
+        "none",
+        "-o",
+        "out.tar.gz",
+        "--period",
+        "2026-Q4",
+        "--identity",
+        "a@b.example",
+        "--issuer",
+        "https://issuer.example",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read the evidence store missing"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!archive.exists(), "nothing written");
+
+    // An empty period is not an error: the archive says there was nothing to verify.
+    let out = run(&[&base[..], &["--period", "2026-Q4"], &signer[..]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": 0 releases from 2026-10-01"));
+
+    std::fs::write(dir.path().join("junk.tar.gz"), b"not an archive").unwrap();
+    let out = run(&[&["snapshot", "verify", "junk.tar.gz"], &signer[..]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("junk.tar.gz is not a readable .tar.gz"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `clearance snapshot` over 50 releases of ../shared/bench/large (about 1,300 components
+# each), all signed through a local sigstore-dev into one evidence store, timed with hyperfine:
+# unsigned (--sign none) and with the manifest signed through sigstore-dev. Then the archive's
+# size, and `snapshot verify` of it.
+#
+# Usage: scripts/bench-snapshot.sh [RELEASES] [hyperfine options...]
+# Needs the workload's crates fetched: cargo fetch --manifest-path ../shared/bench/large/Cargo.toml
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+releases=${1:-50}
+shift || true
+shared=${CLEARANCE_SHARED:-$repo/../shared}
+[[ -f $shared/bench/large/Cargo.lock ]] || { echo "no workload at $shared/bench/large: set CLEARANCE_SHARED" >&2; exit 2; }
+command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 2; }
+
+cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
+bin=${CARGO_TARGET_DIR:-$repo/target}/release/clearance
+
+scratch=${BENCH_SCRATCH:-$(mktemp -d)}
+[[ -n ${BENCH_SCRATCH:-} ]] || trap 'rm -rf "$scratch"' EXIT
+cp -r "$shared/bench/large" "$scratch/w" 2>/dev/null || true
+export CLEARANCE_SIGSTORE_DEV_DIR=$scratch/sigstore-dev
+store=$scratch/evidence
+
+# 2026-10-01T00:00:00Z, then one release a day.
+start=1790812800
+have=$(find "$store" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+echo "== recording $releases releases in $store ($have there already)"
+for ((i = have; i < releases; i++)); do
+    SOURCE_DATE_EPOCH=$((start + i * 86400)) "$bin" release --offline --sigstore dev \
+        --manifest-path "$scratch/w/Cargo.toml" --out "$scratch/out" --evidence "$store" \
+        > /dev/null || [[ $? == 1 ]]
+done
+du -sh "$store"
+
+san=https://github.com/clearance-dev/example/.github/workflows/release.yml@refs/heads/main
+issuer=https://token.actions.githubusercontent.com
+snapshot() {
+    printf '%q ' "$bin" snapshot --period 2026-Q4 --evidence "$store" --sigstore dev \
+        --identity "$san" --issuer "$issuer" -o "$scratch/snapshot.tar.gz" "$@"
+}
+hyperfine --warmup 1 --min-runs 5 "$@" \
+    --command-name "snapshot --sign none" "$(snapshot --sign none)" \
+    --command-name "snapshot (manifest signed)" "$(snapshot)"
+
+ls -l "$scratch/snapshot.tar.gz"
+/usr/bin/time -v bash -c "$(snapshot)" > /dev/null 2> "$scratch/time.txt"
+echo "snapshot peak memory: $(awk -F': ' '/Maximum resident/ {print $2}' "$scratch/time.txt") KiB"
+verify=("$bin" snapshot verify "$scratch/snapshot.tar.gz" --sigstore dev --identity "$san" --issuer "$issuer")
+hyperfine --warmup 1 --min-runs 5 --command-name "snapshot verify" "$(printf '%q ' "${verify[@]}")"
