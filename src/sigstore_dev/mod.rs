@@ -359,6 +359,10 @@ impl Drop for DevHandle {
     }
 }
 
+/// The largest entry the log accepts, as the public-good Rekor's ingress (32 MiB): an
+/// attestation carries its whole predicate, and an SBOM of a large graph is megabytes.
+const REKOR_MAX_BODY: usize = 32 << 20;
+
 fn router(instance: Arc<Instance>) -> Router {
     Router::new()
         .route("/.well-known/openid-configuration", get(oidc::discovery))
@@ -371,7 +375,9 @@ fn router(instance: Arc<Instance>) -> Router {
         .route("/api/v1/log/publicKey", get(rekor::public_key))
         .route(
             "/api/v1/log/entries",
-            post(rekor::create_entry).get(rekor::entry_by_index),
+            post(rekor::create_entry)
+                .get(rekor::entry_by_index)
+                .layer(axum::extract::DefaultBodyLimit::max(REKOR_MAX_BODY)),
         )
         .route("/api/v1/log/entries/{uuid}", get(rekor::entry_by_uuid))
         .fallback(http::not_found)
