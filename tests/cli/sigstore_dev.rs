@@ -374,6 +374,16 @@ fn the_services_answer_reads_like_the_real_ones() {
     assert_eq!(status, 409, "{conflict}");
     assert!(json(&conflict)["message"].as_str().unwrap().contains(uuid));
 
+    // Attestations of large SBOMs are megabytes: the log reads entries up to 32 MiB (as the
+    // public-good ingress), and refuses larger ones as too large.
+    let (status, answer) = call(&dev, "/api/v1/log/entries", Some(vec![b' '; 5 << 20]));
+    assert_eq!(
+        status, 400,
+        "a 5 MiB proposal is read, then refused as malformed: {answer}"
+    );
+    let (status, _) = call(&dev, "/api/v1/log/entries", Some(vec![b' '; 33 << 20]));
+    assert_eq!(status, 413);
+
     let (status, discovery) = call(&dev, "/.well-known/openid-configuration", None);
     assert_eq!(status, 200);
     assert_eq!(json(&discovery)["issuer"], dev.certificate_issuer());
