@@ -20,13 +20,14 @@ bin=${CARGO_TARGET_DIR:-$repo/target}/release/clearance
 
 scratch=${BENCH_SCRATCH:-$(mktemp -d)}
 [[ -n ${BENCH_SCRATCH:-} ]] || trap 'rm -rf "$scratch"' EXIT
-cp -r "$shared/bench/large" "$scratch/w" 2>/dev/null || true
+[[ -d $scratch/w ]] || cp -r "$shared/bench/large" "$scratch/w"
 export CLEARANCE_SIGSTORE_DEV_DIR=$scratch/sigstore-dev
 store=$scratch/evidence
+mkdir -p "$store"
 
 # 2026-10-01T00:00:00Z, then one release a day.
 start=1790812800
-have=$(find "$store" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
+have=$(find "$store" -mindepth 1 -maxdepth 1 -type d | wc -l)
 echo "== recording $releases releases in $store ($have there already)"
 for ((i = have; i < releases; i++)); do
     SOURCE_DATE_EPOCH=$((start + i * 86400)) "$bin" release --offline --sigstore dev \

@@ -199,7 +199,7 @@ fn json(path: &Path) -> serde_json::Value {
 fn entries(archive: &Path) -> Vec<(String, Vec<u8>, Vec<u8>)> {
     use std::io::Read;
     let bytes = std::fs::read(archive).unwrap();
-    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
+    let mut tar = tar::Archive::new(flate2::read::MultiGzDecoder::new(bytes.as_slice()));
     tar.entries()
         .unwrap()
         .map(|e| {
