@@ -288,7 +288,8 @@ if [ -n "${INPUT_POLICY:-}" ]; then
   policy=$(under "$wd" "$INPUT_POLICY")
 fi
 extra=()
-read -r -a extra <<< "${INPUT_ARGS:-}"
+# Every line of the input, split at whitespace (read stops at the end of input with status 1).
+read -r -d '' -a extra <<< "${INPUT_ARGS:-}" || true
 
 if [ "$command" = release ]; then
   release

@@ -400,10 +400,15 @@ fn a_passing_policy_exits_0_and_summary_false_leaves_the_summary_alone() {
         .env("INPUT_POLICY", "licenses.toml")
         .env("INPUT_OUT_DIR", "reports")
         .env("INPUT_SUMMARY", "false")
-        .env("INPUT_ARGS", "--offline")
+        .env("INPUT_ARGS", "--offline\n  --color never\n")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains(" --offline --color never --format markdown "),
+        "every line of args is passed: {}",
+        text(&out)
+    );
     let o = runner.outputs();
     assert_eq!(
         (o["exit-code"].as_str(), o["verdict"].as_str()),
