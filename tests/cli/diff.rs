@@ -27,10 +27,10 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A git repository holding the fixture workspace (committed as the base), then changed in
-/// the working tree: a new path dependency under AGPL-3.0-only, legacy-lgpl relicensed to
-/// GPL-3.0-only and lazy_static removed, with Cargo.lock updated.
-fn repository() -> tempfile::TempDir {
+/// A git repository holding the fixture workspace (committed as the base, on `main`), then
+/// changed in the working tree: a new path dependency under AGPL-3.0-only, legacy-lgpl
+/// relicensed to GPL-3.0-only and lazy_static removed, with Cargo.lock updated.
+pub(crate) fn repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path();
     copy_dir(&fixture("workspace"), ws);

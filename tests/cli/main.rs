@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod check;
+mod ci_examples;
 mod conformance;
 mod determinism;
 mod diff;
