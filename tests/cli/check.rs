@@ -213,7 +213,7 @@ fn sarif_is_valid_and_located_in_cargo_lock() {
     let out = check(&["--format", "sarif", "-o", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let schema = crate::util::shared().join("validate/schemas/sarif-schema-2.1.0.json");
-    let venv = crate::util::repo().join("target/validate-venv/bin/check-jsonschema");
+    let venv = crate::util::validate_venv().join("bin/check-jsonschema");
     let v = std::process::Command::new(venv)
         .arg("--schemafile")
         .arg(&schema)
@@ -262,7 +262,7 @@ fn sarif_is_valid_and_located_in_cargo_lock() {
 fn junit_has_one_test_case_per_component() {
     let out = check(&["--format", "junit"]);
     let xml = String::from_utf8(out.stdout).unwrap();
-    let py = crate::util::repo().join("target/validate-venv/bin/python");
+    let py = crate::util::validate_venv().join("bin/python");
     let parsed = std::process::Command::new(py)
         .args(["-c", "import sys, xml.etree.ElementTree as ET; r = ET.fromstring(sys.stdin.read()); s = r.find('testsuite'); print(s.get('tests'), s.get('failures'), len(s.findall('testcase')), len([c for c in s.findall('testcase') if c.find('failure') is not None]))"])
         .stdin(std::process::Stdio::piped())
