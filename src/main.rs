@@ -170,6 +170,21 @@ enum Command {
     ///   clearance sigstore-dev --dir /tmp/sigstore-dev --port 8080
     #[command(verbatim_doc_comment)]
     SigstoreDev(SigstoreDevArgs),
+    /// Write a starter policy, clearance.toml, beside the workspace's manifest.
+    ///
+    /// When cargo-deny is configured (deny.toml, .deny.toml or .cargo/deny.toml in the
+    /// manifest's directory or above it), its [licenses] section is translated, and comments
+    /// say what has no equivalent. Otherwise every license the workspace uses is allowed by
+    /// name, with its category and how many packages use it, so that the workspace passes.
+    /// An existing file is replaced only with --force.
+    ///
+    /// Examples:
+    ///   clearance init
+    ///   clearance init --manifest-path ../app/Cargo.toml --offline
+    ///   clearance init --force -o policies/clearance.toml
+    ///   clearance init -o - | less
+    #[command(verbatim_doc_comment)]
+    Init(InitArgs),
     /// Print a shell completion script.
     ///
     /// Examples:
@@ -545,6 +560,19 @@ struct SbomArgs {
     #[arg(long, value_name = "V")]
     spec_version: Option<String>,
     /// Write to FILE (atomically) instead of standard output; `-` is standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// Replace the policy file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Write to FILE (atomically) instead of clearance.toml beside the manifest; `-` is
+    /// standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -954,6 +982,25 @@ fn run_sigstore_dev(args: &SigstoreDevArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn run_init(args: &InitArgs) -> anyhow::Result<()> {
+    use commands::init::{InitRequest, Overwrite};
+    let request = InitRequest {
+        cargo: args.workspace.cargo_options(),
+        output: args.output.clone(),
+        overwrite: if args.force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Refuse
+        },
+        cache: clearance::license::cache::Cache::user(),
+        today: today(),
+    };
+    let output = commands::init::init(&request)?;
+    output.write()?;
+    eprintln!("{}", output.summary());
+    Ok(())
+}
+
 fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
     use clap::CommandFactory;
     let mut out = Vec::new();
@@ -1004,6 +1051,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => run_sign(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
         Command::SigstoreDev(args) => run_sigstore_dev(args).map(|()| Verdict::Pass),
+        Command::Init(args) => run_init(args).map(|()| Verdict::Pass),
         Command::Diff(args) => run_diff(args),
         Command::Verify(args) => run_verify(args),
         Command::Notice(args) => {

@@ -66,3 +66,18 @@ fn sign_help() {
 fn release_help() {
     insta::assert_snapshot!(help(&["release", "--help"]));
 }
+
+#[test]
+fn init_help() {
+    insta::assert_snapshot!(help(&["init", "--help"]));
+}
+
+#[test]
+fn completions_help() {
+    insta::assert_snapshot!(help(&["completions", "--help"]));
+}
+
+#[test]
+fn man_help() {
+    insta::assert_snapshot!(help(&["man", "--help"]));
+}

@@ -8,6 +8,7 @@ mod diff;
 mod evidence;
 mod graph;
 mod help;
+mod init;
 mod net;
 mod notice;
 mod own_files;
