@@ -4,7 +4,8 @@
 //! one model; `license` normalises what they declare; `sbom` writes and reads CycloneDX and
 //! SPDX. `diag` (locations and diagnostics) and `output` (atomic writes) serve them all;
 //! `commands` strings the steps together for each subcommand. `sigstore_dev` is a local,
-//! untrusted Sigstore instance for development and tests.
+//! untrusted Sigstore instance for development and tests; `term` holds the terminal
+//! conventions (colours, progress) every command follows.
 
 pub mod attest;
 pub mod commands;
@@ -18,3 +19,4 @@ pub mod render;
 pub mod report;
 pub mod sbom;
 pub mod sigstore_dev;
+pub mod term;

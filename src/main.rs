@@ -22,6 +22,7 @@ use clearance::report::verify::{self as report, VerifyContext};
 use clearance::report::{Color, ReportFormat};
 use clearance::sbom::Format;
 use clearance::sigstore_dev::{DevOptions, GitHubIdentity};
+use clearance::term::{self, ColorWhen, TermEnv};
 use sigstore_trust_root::TrustedRoot;
 
 /// Supply-chain evidence for Cargo workspaces: SBOMs, license policy, notices, attestations.
@@ -675,15 +676,17 @@ impl ReportArgs {
     /// goes to a terminal.
     fn color(&self) -> Color {
         use std::io::IsTerminal;
-        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
-        let on = match self.color {
-            ColorArg::Always => true,
-            ColorArg::Never => false,
-            ColorArg::Auto if set("CLICOLOR_FORCE") => true,
-            ColorArg::Auto if set("NO_COLOR") => false,
-            ColorArg::Auto => self.output.is_none() && std::io::stdout().is_terminal(),
+        let when = match self.color {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
         };
-        if on { Color::Always } else { Color::Never }
+        let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
+        if term::use_color(when, &TermEnv::from_process(), to_terminal) {
+            Color::Always
+        } else {
+            Color::Never
+        }
     }
 
     fn write(&self, output: &ReportOutput) -> anyhow::Result<Verdict> {
@@ -756,7 +759,12 @@ fn run_render(document: clearance::render::Document, args: &RenderArgs) -> anyho
 
 fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
     use std::io::IsTerminal;
-    let bar = std::io::stderr().is_terminal().then(|| {
+    let progress_shown = term::show_progress(
+        &TermEnv::from_process(),
+        std::io::stderr().is_terminal(),
+        std::io::stdout().is_terminal(),
+    );
+    let bar = progress_shown.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
@@ -1040,8 +1048,43 @@ fn write_to(destination: &Destination, bytes: &[u8]) -> anyhow::Result<()> {
     })
 }
 
+/// Parses the command line. Help, version and usage errors are printed by the colour rules
+/// of every other output (`term`).
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = Cli::command();
+    let when = term::color_flag(&args);
+    command
+        .try_get_matches_from_mut(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .unwrap_or_else(|e| exit_on_clap_error(&e, when))
+}
+
+fn exit_on_clap_error(e: &clap::Error, when: ColorWhen) -> ! {
+    use std::io::{IsTerminal, Write};
+    let to_terminal = if e.use_stderr() {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let styled = e.render();
+    let text = if term::use_color(when, &TermEnv::from_process(), to_terminal) {
+        styled.ansi().to_string()
+    } else {
+        styled.to_string()
+    };
+    // A closed pipe (`clearance --help | head -1`) is not worth a second error.
+    let _ = if e.use_stderr() {
+        std::io::stderr().write_all(text.as_bytes())
+    } else {
+        std::io::stdout().write_all(text.as_bytes())
+    };
+    std::process::exit(e.exit_code())
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let result = match &cli.command {
         Command::Completions { shell } => run_completions(*shell).map(|()| Verdict::Pass),
         Command::Man { dir } => run_man(dir.as_deref()).map(|()| Verdict::Pass),

@@ -19,6 +19,7 @@ mod shell;
 mod signing;
 mod sigstore_dev;
 mod supplier;
+mod term;
 mod util;
 mod validators;
 mod verify;
