@@ -1048,12 +1048,20 @@ fn write_to(destination: &Destination, bytes: &[u8]) -> anyhow::Result<()> {
     })
 }
 
-/// Parses the command line. Help, version and usage errors are printed by the colour rules
-/// of every other output (`term`).
+/// Parses the command line. The `cargo-clearance` binary is the same program run by cargo as
+/// `cargo-clearance clearance ARGS` for `cargo clearance ARGS`: the extra word is dropped and
+/// usage is shown as `cargo clearance`. Help, version and usage errors are printed by the
+/// colour rules of every other output (`term`).
 fn parse_cli() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let mut command = Cli::command();
+    if env!("CARGO_BIN_NAME") == "cargo-clearance" {
+        if args.get(1).is_some_and(|a| a == "clearance") {
+            args.remove(1);
+        }
+        command = command.bin_name("cargo clearance");
+    }
     let when = term::color_flag(&args);
     command
         .try_get_matches_from_mut(args)
@@ -1083,7 +1091,9 @@ fn exit_on_clap_error(e: &clap::Error, when: ColorWhen) -> ! {
     std::process::exit(e.exit_code())
 }
 
-fn main() -> ExitCode {
+/// Runs the command line; `pub(crate)` for the `cargo-clearance` binary, which includes this
+/// file as a module.
+pub(crate) fn main() -> ExitCode {
     let cli = parse_cli();
     let result = match &cli.command {
         Command::Completions { shell } => run_completions(*shell).map(|()| Verdict::Pass),

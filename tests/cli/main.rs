@@ -18,6 +18,7 @@ mod roundtrip;
 mod shell;
 mod signing;
 mod sigstore_dev;
+mod subcommand;
 mod supplier;
 mod term;
 mod util;
