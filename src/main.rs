@@ -115,8 +115,10 @@ enum Command {
     ///
     /// Examples:
     ///   clearance attest --predicate provenance --subject target/release/app -o app.intoto.json
-    ///   clearance attest --predicate cyclonedx --subject app.tar.gz --sign keyless -o app.cdx.sigstore.json
-    ///   clearance attest --predicate license-report --subject app.tar.gz --sign keyless --sigstore dev -o lic.sigstore.json
+    ///   clearance attest --predicate cyclonedx --subject app.tar.gz --sign keyless \
+    ///     -o app.cdx.sigstore.json
+    ///   clearance attest --predicate license-report --subject app.tar.gz --sign keyless \
+    ///     --sigstore dev -o lic.sigstore.json
     #[command(verbatim_doc_comment)]
     Attest(AttestArgs),
     /// Sign a file keylessly into a Sigstore bundle (a DSSE bundle when the file is an
