@@ -4,8 +4,9 @@
 //! one model; `license` normalises what they declare; `sbom` writes and reads CycloneDX and
 //! SPDX. `diag` (locations and diagnostics) and `output` (atomic writes) serve them all;
 //! `commands` strings the steps together for each subcommand. `snapshot` packs a period of
-//! the evidence store for reviewers. `sigstore_dev` is a local,
-//! untrusted Sigstore instance for development and tests.
+//! the evidence store for reviewers. `sigstore_dev` is a local, untrusted Sigstore instance
+//! for development and tests; `term` holds the terminal conventions (colours, progress)
+//! every command follows.
 
 pub mod attest;
 pub mod commands;
@@ -20,3 +21,4 @@ pub mod report;
 pub mod sbom;
 pub mod sigstore_dev;
 pub mod snapshot;
+pub mod term;

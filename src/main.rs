@@ -22,6 +22,7 @@ use clearance::report::verify::{self as report, VerifyContext};
 use clearance::report::{Color, ReportFormat};
 use clearance::sbom::Format;
 use clearance::sigstore_dev::{DevOptions, GitHubIdentity};
+use clearance::term::{self, ColorWhen, TermEnv};
 use sigstore_trust_root::TrustedRoot;
 
 /// Supply-chain evidence for Cargo workspaces: SBOMs, license policy, notices, attestations.
@@ -136,8 +137,10 @@ enum Command {
     ///
     /// Examples:
     ///   clearance attest --predicate provenance --subject target/release/app -o app.intoto.json
-    ///   clearance attest --predicate cyclonedx --subject app.tar.gz --sign keyless -o app.cdx.sigstore.json
-    ///   clearance attest --predicate license-report --subject app.tar.gz --sign keyless --sigstore dev -o lic.sigstore.json
+    ///   clearance attest --predicate cyclonedx --subject app.tar.gz --sign keyless \
+    ///     -o app.cdx.sigstore.json
+    ///   clearance attest --predicate license-report --subject app.tar.gz --sign keyless \
+    ///     --sigstore dev -o lic.sigstore.json
     #[command(verbatim_doc_comment)]
     Attest(AttestArgs),
     /// Sign a file keylessly into a Sigstore bundle (a DSSE bundle when the file is an
@@ -192,6 +195,21 @@ enum Command {
     ///   clearance sigstore-dev --dir /tmp/sigstore-dev --port 8080
     #[command(verbatim_doc_comment)]
     SigstoreDev(SigstoreDevArgs),
+    /// Write a starter policy, clearance.toml, beside the workspace's manifest.
+    ///
+    /// When cargo-deny is configured (deny.toml, .deny.toml or .cargo/deny.toml in the
+    /// manifest's directory or above it), its [licenses] section is translated, and comments
+    /// say what has no equivalent. Otherwise every license the workspace uses is allowed by
+    /// name, with its category and how many packages use it, so that the workspace passes.
+    /// An existing file is replaced only with --force.
+    ///
+    /// Examples:
+    ///   clearance init
+    ///   clearance init --manifest-path ../app/Cargo.toml --offline
+    ///   clearance init --force -o policies/clearance.toml
+    ///   clearance init -o - | less
+    #[command(verbatim_doc_comment)]
+    Init(InitArgs),
     /// Print a shell completion script.
     ///
     /// Examples:
@@ -719,6 +737,19 @@ struct SbomArgs {
 }
 
 #[derive(Args)]
+struct InitArgs {
+    #[command(flatten)]
+    workspace: WorkspaceArgs,
+    /// Replace the policy file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Write to FILE (atomically) instead of clearance.toml beside the manifest; `-` is
+    /// standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct SigstoreDevArgs {
     /// Directory of the trust files and the log (default: $CLEARANCE_SIGSTORE_DEV_DIR, else
     /// .clearance/sigstore-dev).
@@ -816,15 +847,17 @@ impl ReportArgs {
     /// goes to a terminal.
     fn color(&self) -> Color {
         use std::io::IsTerminal;
-        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
-        let on = match self.color {
-            ColorArg::Always => true,
-            ColorArg::Never => false,
-            ColorArg::Auto if set("CLICOLOR_FORCE") => true,
-            ColorArg::Auto if set("NO_COLOR") => false,
-            ColorArg::Auto => self.output.is_none() && std::io::stdout().is_terminal(),
+        let when = match self.color {
+            ColorArg::Auto => ColorWhen::Auto,
+            ColorArg::Always => ColorWhen::Always,
+            ColorArg::Never => ColorWhen::Never,
         };
-        if on { Color::Always } else { Color::Never }
+        let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
+        if term::use_color(when, &TermEnv::from_process(), to_terminal) {
+            Color::Always
+        } else {
+            Color::Never
+        }
     }
 
     fn write(&self, output: &ReportOutput) -> anyhow::Result<Verdict> {
@@ -897,7 +930,12 @@ fn run_render(document: clearance::render::Document, args: &RenderArgs) -> anyho
 
 fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
     use std::io::IsTerminal;
-    let bar = std::io::stderr().is_terminal().then(|| {
+    let progress_shown = term::show_progress(
+        &TermEnv::from_process(),
+        std::io::stderr().is_terminal(),
+        std::io::stdout().is_terminal(),
+    );
+    let bar = progress_shown.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
@@ -1263,6 +1301,25 @@ fn run_sigstore_dev(args: &SigstoreDevArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn run_init(args: &InitArgs) -> anyhow::Result<()> {
+    use commands::init::{InitRequest, Overwrite};
+    let request = InitRequest {
+        cargo: args.workspace.cargo_options(),
+        output: args.output.clone(),
+        overwrite: if args.force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Refuse
+        },
+        cache: clearance::license::cache::Cache::user(),
+        today: today(),
+    };
+    let output = commands::init::init(&request)?;
+    output.write()?;
+    eprintln!("{}", output.summary());
+    Ok(())
+}
+
 fn run_completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
     use clap::CommandFactory;
     let mut out = Vec::new();
@@ -1302,8 +1359,53 @@ fn write_to(destination: &Destination, bytes: &[u8]) -> anyhow::Result<()> {
     })
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
+/// Parses the command line. The `cargo-clearance` binary is the same program run by cargo as
+/// `cargo-clearance clearance ARGS` for `cargo clearance ARGS`: the extra word is dropped and
+/// usage is shown as `cargo clearance`. Help, version and usage errors are printed by the
+/// colour rules of every other output (`term`).
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = Cli::command();
+    if env!("CARGO_BIN_NAME") == "cargo-clearance" {
+        if args.get(1).is_some_and(|a| a == "clearance") {
+            args.remove(1);
+        }
+        command = command.bin_name("cargo clearance");
+    }
+    let when = term::color_flag(&args);
+    command
+        .try_get_matches_from_mut(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .unwrap_or_else(|e| exit_on_clap_error(&e, when))
+}
+
+fn exit_on_clap_error(e: &clap::Error, when: ColorWhen) -> ! {
+    use std::io::{IsTerminal, Write};
+    let to_terminal = if e.use_stderr() {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let styled = e.render();
+    let text = if term::use_color(when, &TermEnv::from_process(), to_terminal) {
+        styled.ansi().to_string()
+    } else {
+        styled.to_string()
+    };
+    // A closed pipe (`clearance --help | head -1`) is not worth a second error.
+    let _ = if e.use_stderr() {
+        std::io::stderr().write_all(text.as_bytes())
+    } else {
+        std::io::stdout().write_all(text.as_bytes())
+    };
+    std::process::exit(e.exit_code())
+}
+
+/// Runs the command line; `pub(crate)` for the `cargo-clearance` binary, which includes this
+/// file as a module.
+pub(crate) fn main() -> ExitCode {
+    let cli = parse_cli();
     let result = match &cli.command {
         Command::Completions { shell } => run_completions(*shell).map(|()| Verdict::Pass),
         Command::Man { dir } => run_man(dir.as_deref()).map(|()| Verdict::Pass),
@@ -1314,6 +1416,7 @@ fn main() -> ExitCode {
         Command::Sign(args) => run_sign(args).map(|()| Verdict::Pass),
         Command::Check(args) => run_check(args),
         Command::SigstoreDev(args) => run_sigstore_dev(args).map(|()| Verdict::Pass),
+        Command::Init(args) => run_init(args).map(|()| Verdict::Pass),
         Command::Diff(args) => run_diff(args),
         Command::Verify(args) => run_verify(args),
         Command::Notice(args) => {

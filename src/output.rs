@@ -37,9 +37,28 @@ impl Destination {
     }
 }
 
+/// Whether writing may replace a file that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Replace it.
+    Replace,
+    /// Fail with [`std::io::ErrorKind::AlreadyExists`], leaving it as it is.
+    Keep,
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 /// The file keeps the permissions of the file it replaces, or gets `rw-r--r--`.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_through_temporary(path, bytes, Existing::Replace)
+}
+
+/// Like [`write_atomically`], but for a file that must not exist yet: when `existing` is
+/// [`Existing::Keep`] the rename fails if something appeared at `path` in the meantime.
+pub fn write_through_temporary(
+    path: &Path,
+    bytes: &[u8],
+    existing: Existing,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -55,7 +74,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     };
     tmp.as_file().set_permissions(permissions)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    match existing {
+        Existing::Replace => tmp.persist(path).map_err(|e| e.error)?,
+        Existing::Keep => tmp.persist_noclobber(path).map_err(|e| e.error)?,
+    };
     Ok(())
 }
 
@@ -99,6 +121,18 @@ mod tests {
         write_atomically(&target, b"{}").unwrap();
         let mode = std::fs::metadata(&target).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o644);
+    }
+
+    #[test]
+    fn keeping_an_existing_file_fails_and_leaves_it_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("policy.toml");
+        std::fs::write(&target, "old").unwrap();
+        let err = write_through_temporary(&target, b"new", Existing::Keep).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        write_through_temporary(&dir.path().join("new.toml"), b"x", Existing::Keep).unwrap();
     }
 
     #[test]

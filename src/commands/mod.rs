@@ -3,6 +3,7 @@
 //! stay in `main.rs`.
 
 pub mod attest;
+pub mod init;
 pub mod release;
 pub mod snapshot;
 
@@ -69,6 +70,20 @@ pub enum CommandError {
     /// Building, signing or verifying an attestation failed.
     #[error(transparent)]
     Attest(Box<Diagnostic>),
+    /// `clearance init` would replace a file without `--force`.
+    #[error(
+        "{} already exists; nothing was written\n  = help: pass --force to replace it, or -o FILE to write the policy elsewhere",
+        .0.display()
+    )]
+    PolicyExists(PathBuf),
+    /// The policy could not be written.
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// The tool name recorded in documents.
@@ -154,6 +169,24 @@ pub enum PolicyChoice {
     Discover,
 }
 
+/// The name of a workspace's own policy file.
+pub const POLICY_FILE: &str = "clearance.toml";
+
+/// Where the workspace's own policy is: `clearance.toml` beside the manifest given (in the
+/// directory given, when `--manifest-path` names one), else in the current directory.
+pub fn workspace_policy_path(options: &CargoOptions) -> PathBuf {
+    let dir = match &options.manifest_path {
+        Some(m) if m.is_dir() => m.clone(),
+        Some(m) => m.parent().map(Path::to_owned).unwrap_or_default(),
+        None => PathBuf::new(),
+    };
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(POLICY_FILE)
+    } else {
+        dir.join(POLICY_FILE)
+    }
+}
+
 /// The policy file `choice` names, found for the workspace of `source`.
 pub fn resolve_policy(
     choice: &PolicyChoice,
@@ -162,22 +195,9 @@ pub fn resolve_policy(
     if let PolicyChoice::File(path) = choice {
         return Ok(load_policy(path)?);
     }
-    // The workspace's own policy: beside the manifest given, else in the current directory.
-    let dir = match source {
-        InventorySource::Cargo(CargoOptions {
-            manifest_path: Some(m),
-            ..
-        }) if m.is_dir() => m.clone(),
-        InventorySource::Cargo(CargoOptions {
-            manifest_path: Some(m),
-            ..
-        }) => m.parent().map(Path::to_owned).unwrap_or_default(),
-        _ => PathBuf::new(),
-    };
-    let candidate = if dir.as_os_str().is_empty() {
-        PathBuf::from("clearance.toml")
-    } else {
-        dir.join("clearance.toml")
+    let candidate = match source {
+        InventorySource::Cargo(options) => workspace_policy_path(options),
+        InventorySource::Sbom(_) => PathBuf::from(POLICY_FILE),
     };
     if candidate.is_file() {
         // Named relative to the current directory where it lies below it, so that reports and

@@ -25,7 +25,9 @@ use serde::Serialize;
 use spdx::{LicenseItem, LicenseReq, Licensee};
 
 use super::categories::{Category, category_of};
-use super::file::{Clarification, Exception, FileDigest, PackageSpec, Policy, UnknownMode};
+use super::file::{
+    Clarification, ClarifiedFile, Exception, FileDigest, PackageSpec, Policy, UnknownMode,
+};
 use crate::diag::Severity;
 use crate::evidence::Evidence;
 use crate::evidence::PackageEvidence;
@@ -606,6 +608,28 @@ fn cargo_deny_hash(bytes: &[u8]) -> u32 {
     twox_hash::XxHash32::oneshot(0, normalised.as_bytes())
 }
 
+/// The files of clarification `cl` pinned by SHA-256 as component `c` has them, when every
+/// file still matches its pin (so a cargo-deny pin can be restated in clearance's format);
+/// else which file no longer matches, and why.
+pub fn sha256_pins(cl: &Clarification, c: &Component) -> Result<Vec<ClarifiedFile>, String> {
+    if let Some((path, why)) = stale_file(cl, c) {
+        return Err(format!("{path} {why}"));
+    }
+    cl.files
+        .iter()
+        .map(|f| {
+            c.source_dir
+                .as_deref()
+                .and_then(|dir| read_inside(dir, &f.path))
+                .map(|bytes| ClarifiedFile {
+                    path: f.path.clone(),
+                    digest: FileDigest::Sha256(crate::license::sha256_hex(&bytes)),
+                })
+                .ok_or_else(|| format!("{} is missing from the package", f.path))
+        })
+        .collect()
+}
+
 /// A `[[clarify]]` block for `c` pinned to the current content of `file`.
 fn clarify_block(c: &Component, expression: Option<&str>, file: &str) -> Option<String> {
     let bytes = read_inside(c.source_dir.as_deref()?, file)?;
@@ -834,7 +858,7 @@ fn decide(policy: &Policy, req: &LicenseReq) -> Result<(), Refusal> {
 /// Whether `licensee` (a policy entry) covers the term `req`: the spdx crate's rule, plus an
 /// exception term allowed through its base license, plus GNU `-or-later` ids satisfied by
 /// the same or a later version.
-fn satisfies(licensee: &Licensee, req: &LicenseReq) -> bool {
+pub fn satisfies(licensee: &Licensee, req: &LicenseReq) -> bool {
     if licensee.satisfies(req) {
         return true;
     }

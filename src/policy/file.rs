@@ -130,6 +130,10 @@ pub struct Policy {
     pub ignore_private: bool,
     /// The line of the `allow` list (or `[licenses]`): the rule behind "not allowed".
     pub allow_line: usize,
+    /// Settings of a `deny.toml` that are read without effect, because clearance's policy has
+    /// no equivalent (cargo-deny's graph options, removed keys, lint levels), as dotted keys
+    /// such as `licenses.unlicensed` or `graph.targets`, with their lines.
+    pub untranslated: Vec<Entry<String>>,
 }
 
 /// What can go wrong loading a policy.
@@ -182,8 +186,22 @@ pub fn default_policy() -> Policy {
         .expect("the built-in policy is valid (a unit test checks)")
 }
 
-/// Validates `text` (the content of `path`) as a policy.
+/// Reads and validates `path` as cargo-deny's `deny.toml`, whatever its shape.
+pub fn load_cargo_deny(path: &Path) -> Result<Policy, PolicyError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse_as(path, &text, Some(PolicyFormat::CargoDeny))
+}
+
+/// Validates `text` (the content of `path`) as a policy, in the format its shape says.
 pub fn parse_policy(path: &Path, text: &str) -> Result<Policy, PolicyError> {
+    parse_as(path, text, None)
+}
+
+/// Validates `text` as a policy in `format`, or in the format its shape says.
+fn parse_as(path: &Path, text: &str, format: Option<PolicyFormat>) -> Result<Policy, PolicyError> {
     let mut check = Check {
         path,
         text,
@@ -204,7 +222,12 @@ pub fn parse_policy(path: &Path, text: &str) -> Result<Policy, PolicyError> {
         }
     };
     let table = root.get_ref();
-    let policy = if is_cargo_deny(table) {
+    let format = format.unwrap_or(if is_cargo_deny(table) {
+        PolicyFormat::CargoDeny
+    } else {
+        PolicyFormat::Clearance
+    });
+    let policy = if format == PolicyFormat::CargoDeny {
         check.cargo_deny(table)
     } else {
         check.clearance(table)
@@ -220,6 +243,17 @@ pub fn parse_policy(path: &Path, text: &str) -> Result<Policy, PolicyError> {
 }
 
 const DENY_SECTIONS: &[&str] = &["advisories", "bans", "sources", "graph", "output"];
+/// Options that choose cargo-deny's dependency graph (at the root in older files, under
+/// `[graph]` since 0.15); clearance takes them on the command line instead.
+const DENY_GRAPH_KEYS: &[&str] = &[
+    "targets",
+    "all-features",
+    "no-default-features",
+    "features",
+    "exclude",
+    "exclude-dev",
+    "exclude-unpublished",
+];
 const DENY_LICENSE_KEYS: &[&str] = &[
     "confidence-threshold",
     "private",
@@ -815,19 +849,22 @@ impl Check<'_> {
 
     fn cargo_deny(&mut self, root: &DeTable<'_>) -> Policy {
         let mut known: Vec<&str> = DENY_SECTIONS.to_vec();
-        known.extend([
-            "licenses",
-            "targets",
-            "all-features",
-            "no-default-features",
-            "features",
-            "feature-depth",
-            "exclude",
-            "exclude-dev",
-            "exclude-unpublished",
-        ]);
+        known.extend(["licenses", "feature-depth"]);
+        known.extend(DENY_GRAPH_KEYS);
         self.unknown_keys(root, &known, "deny.toml");
         let mut policy = empty_policy(self.path, PolicyFormat::CargoDeny);
+        for (key, value) in root.iter() {
+            let name = key.get_ref().as_ref();
+            if DENY_GRAPH_KEYS.contains(&name) {
+                self.untranslated(&mut policy, name.to_owned(), key.span());
+            } else if name == "graph"
+                && let DeValue::Table(graph) = value.get_ref()
+            {
+                for k in graph.keys() {
+                    self.untranslated(&mut policy, format!("graph.{}", k.get_ref()), k.span());
+                }
+            }
+        }
         let Some((key, value)) = root.iter().find(|(k, _)| k.get_ref() == "licenses") else {
             return policy;
         };
@@ -875,12 +912,27 @@ impl Check<'_> {
                             p.get("ignore").map(|v| v.get_ref()),
                             Some(DeValue::Boolean(true))
                         );
+                        for k in p.keys().filter(|k| k.get_ref() != "ignore") {
+                            let name = format!("licenses.private.{}", k.get_ref());
+                            self.untranslated(&mut policy, name, k.span());
+                        }
                     }
                 }
-                _ => {}
+                // A format marker (`version = 2`): nothing to translate.
+                "version" => {}
+                other => {
+                    self.untranslated(&mut policy, format!("licenses.{other}"), key.span());
+                }
             }
         }
         policy
+    }
+
+    fn untranslated(&self, policy: &mut Policy, key: String, span: Range<usize>) {
+        policy.untranslated.push(Entry {
+            value: key,
+            line: self.line(span.start),
+        });
     }
 
     fn deny_crate(
@@ -1026,6 +1078,7 @@ fn empty_policy(path: &Path, format: PolicyFormat) -> Policy {
         clarifications: Vec::new(),
         ignore_private: false,
         allow_line: 0,
+        untranslated: Vec::new(),
     }
 }
 
@@ -1166,6 +1219,46 @@ mod tests {
             FileDigest::XxHash32(0xbd0e_ed23)
         );
         assert!(p.ignore_private);
+        let untranslated: Vec<(&str, usize)> = p
+            .untranslated
+            .iter()
+            .map(|e| (e.value.as_str(), e.line))
+            .collect();
+        assert_eq!(untranslated, [("graph.all-features", 2)]);
+    }
+
+    #[test]
+    fn settings_of_a_deny_toml_without_an_equivalent_are_recorded_with_their_lines() {
+        let text = "targets = []\n[licenses]\nversion = 2\nunlicensed = \"deny\"\nallow = [\"MIT\"]\nprivate = { ignore = true, registries = [\"corp\"] }\n";
+        let p = parse_policy(Path::new("deny.toml"), text).unwrap();
+        let mut untranslated: Vec<(&str, usize)> = p
+            .untranslated
+            .iter()
+            .map(|e| (e.value.as_str(), e.line))
+            .collect();
+        untranslated.sort_unstable();
+        assert_eq!(
+            untranslated,
+            [
+                ("licenses.private.registries", 6),
+                ("licenses.unlicensed", 4),
+                ("targets", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_named_as_cargo_denys_is_read_as_one_whatever_its_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deny.toml");
+        std::fs::write(&path, "[licenses]\nallow = [\"LGPL-3.0\"]\n").unwrap();
+        assert!(
+            load_policy(&path).is_err(),
+            "a bare GNU id is an error in clearance's format"
+        );
+        let p = load_cargo_deny(&path).unwrap();
+        assert_eq!(p.format, PolicyFormat::CargoDeny);
+        assert_eq!(p.allow.len(), 2, "LGPL-3.0-only and LGPL-3.0-or-later");
     }
 
     #[test]

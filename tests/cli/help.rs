@@ -76,3 +76,18 @@ fn snapshot_help() {
 fn snapshot_verify_help() {
     insta::assert_snapshot!(help(&["snapshot", "verify", "--help"]));
 }
+
+#[test]
+fn init_help() {
+    insta::assert_snapshot!(help(&["init", "--help"]));
+}
+
+#[test]
+fn completions_help() {
+    insta::assert_snapshot!(help(&["completions", "--help"]));
+}
+
+#[test]
+fn man_help() {
+    insta::assert_snapshot!(help(&["man", "--help"]));
+}

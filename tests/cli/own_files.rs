@@ -28,3 +28,33 @@ fn notice_and_third_party_are_current() {
         );
     }
 }
+
+/// The README's commands are `cargo run -- …`: with two binaries (`clearance` and
+/// `cargo-clearance`), cargo needs `default-run` to know which one.
+#[test]
+fn cargo_run_runs_clearance() {
+    let out = std::process::Command::new("cargo")
+        .args([
+            "metadata",
+            "--no-deps",
+            "--offline",
+            "--format-version",
+            "1",
+            "--manifest-path",
+        ])
+        .arg(repo().join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let package = &metadata["packages"][0];
+    assert_eq!(package["default_run"], "clearance");
+    let bins: Vec<&str> = package["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"][0] == "bin")
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(bins.contains(&"cargo-clearance"), "{bins:?}");
+}

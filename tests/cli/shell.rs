@@ -6,13 +6,26 @@ use crate::util::{clearance, run_ok};
 fn completions_for_every_shell() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let script = String::from_utf8(run_ok(&["completions", shell])).unwrap();
-        for command in ["sbom", "check", "diff", "notice", "third-party", "report"] {
+        for command in [
+            "sbom",
+            "check",
+            "diff",
+            "notice",
+            "third-party",
+            "report",
+            "init",
+        ] {
             assert!(script.contains(command), "{shell} completes {command}");
         }
         assert!(
             script.contains("manifest-path"),
             "{shell} completes options"
         );
+        assert!(
+            script.contains("clearance__subcmd__init") || script.contains("Write a starter policy"),
+            "{shell} completes the init command"
+        );
+        assert!(script.contains("force"), "{shell} completes init --force");
     }
     let dir = tempfile::tempdir().unwrap();
     let bash = dir.path().join("clearance.bash");
@@ -57,6 +70,7 @@ fn man_pages_for_the_tool_and_each_command() {
             "clearance-check.1",
             "clearance-completions.1",
             "clearance-diff.1",
+            "clearance-init.1",
             "clearance-man.1",
             "clearance-notice.1",
             "clearance-release.1",

@@ -18,11 +18,18 @@ pub fn workspace_manifest() -> PathBuf {
     fixture("workspace/Cargo.toml")
 }
 
-/// A `clearance` command with a clean environment for reproducible output, caching license
-/// detections under `target/` rather than in the user's cache directory.
+/// A `clearance` command with a clean environment for reproducible output (no pinned time,
+/// none of the variables of the terminal conventions), caching license detections under
+/// `target/` rather than in the user's cache directory.
 pub fn clearance() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clearance"));
-    cmd.env_remove("SOURCE_DATE_EPOCH");
+    hermetic(Command::new(env!("CARGO_BIN_EXE_clearance")))
+}
+
+/// `cmd` with the clean environment of [`clearance`].
+pub fn hermetic(mut cmd: Command) -> Command {
+    for name in ["SOURCE_DATE_EPOCH", "CLICOLOR_FORCE", "NO_COLOR", "CI"] {
+        cmd.env_remove(name);
+    }
     cmd.env(
         "CLEARANCE_CACHE_DIR",
         repo().join("target/test-license-cache"),
