@@ -23,7 +23,6 @@ use clearance::report::{Color, ReportFormat};
 use clearance::sbom::Format;
 use clearance::sigstore_dev::{DevOptions, GitHubIdentity};
 use clearance::term::{self, ColorWhen, TermEnv};
-use sigstore_trust_root::TrustedRoot;
 
 /// Supply-chain evidence for Cargo workspaces: SBOMs, license policy, notices, attestations.
 #[derive(Parser)]
@@ -463,16 +462,16 @@ impl SignerArgs {
 fn trusted_root_choice(
     path: Option<&PathBuf>,
     instance: &Instance,
-) -> anyhow::Result<commands::snapshot::TrustedRootChoice> {
+) -> anyhow::Result<instance::TrustedRootChoice> {
     Ok(match path {
-        Some(path) => commands::snapshot::TrustedRootChoice {
+        Some(path) => instance::TrustedRootChoice {
             root: instance::load_trusted_root(path)
                 .map_err(|e| with_help(&e, TRUSTED_ROOT_HELP))?,
             origin: path.display().to_string(),
         },
         None => {
             let material = instance.load().map_err(|e| with_help(&e, e.help()))?;
-            commands::snapshot::TrustedRootChoice {
+            instance::TrustedRootChoice {
                 root: material.trusted_root,
                 origin: material.origin,
             }
@@ -1213,20 +1212,6 @@ impl VerifyArgs {
         }))
     }
 
-    /// The trusted root and where it came from.
-    fn trusted_root(&self) -> anyhow::Result<(TrustedRoot, String)> {
-        match &self.trusted_root {
-            Some(path) => Ok((
-                instance::load_trusted_root(path).map_err(|e| with_help(&e, TRUSTED_ROOT_HELP))?,
-                path.display().to_string(),
-            )),
-            None => {
-                let material = self.sigstore.load().map_err(|e| with_help(&e, e.help()))?;
-                Ok((material.trusted_root, material.origin))
-            }
-        }
-    }
-
     fn artifact(&self) -> anyhow::Result<Artifact> {
         if let Some(hex) = self.artifact.strip_prefix("sha256:") {
             return Artifact::from_sha256_hex(hex).ok_or_else(|| {
@@ -1254,7 +1239,10 @@ fn with_help(error: &dyn std::fmt::Display, help: &str) -> anyhow::Error {
 
 fn run_verify(args: &VerifyArgs) -> anyhow::Result<Verdict> {
     let policy = args.policy()?;
-    let (trusted_root, origin) = args.trusted_root()?;
+    let instance::TrustedRootChoice {
+        root: trusted_root,
+        origin,
+    } = trusted_root_choice(args.trusted_root.as_ref(), &args.sigstore)?;
     let bundle = std::fs::read(&args.bundle)
         .map_err(|e| anyhow::anyhow!("cannot read the bundle {}: {e}", args.bundle.display()))?;
     let artifact = args.artifact()?;

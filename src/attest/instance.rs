@@ -79,6 +79,15 @@ pub struct TrustMaterial {
     pub origin: String,
 }
 
+/// The trusted root bundles are verified against, and where it came from (an instance, or
+/// a `--trusted-root` file).
+pub struct TrustedRootChoice {
+    /// The root.
+    pub root: TrustedRoot,
+    /// Where it came from, for messages and records.
+    pub origin: String,
+}
+
 /// Why an instance's trust material could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum InstanceError {

@@ -4,10 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use sigstore_verify::trust_root::TrustedRoot;
-
 use super::attest::Signing;
 use super::{CommandError, TOOL_NAME, TOOL_VERSION, TimeRequirement, creation_time};
+use crate::attest::instance::TrustedRootChoice;
 use crate::attest::signers::Signers;
 use crate::attest::verify::prepare_verifier;
 use crate::commands::release::Tool;
@@ -15,14 +14,6 @@ use crate::diag::Diagnostic;
 use crate::snapshot::model::Manifest;
 use crate::snapshot::period::Period;
 use crate::snapshot::{ArchiveReport, SnapshotError, SnapshotRequest, build, pack, verify_archive};
-
-/// The trusted root bundles are verified against.
-pub struct TrustedRootChoice {
-    /// The root.
-    pub root: TrustedRoot,
-    /// Where it came from.
-    pub origin: String,
-}
 
 /// What `clearance snapshot` needs.
 pub struct SnapshotCommand<'a> {

@@ -177,12 +177,13 @@ fn check_attestation(
             }
         }
         Err(error) => {
-            let code = match error {
-                VerifyError::Identity(_) => "wrong-signer",
-                _ => "bundle-invalid",
-            };
             status.detail = Some(error.to_string());
-            check.problem(release, &attestation.file, code, error.to_string());
+            check.problem(
+                release,
+                &attestation.file,
+                problem_code(&error),
+                error.to_string(),
+            );
         }
     }
     status
@@ -195,9 +196,17 @@ fn record_lists(release: &StoredRelease, name: &str) -> bool {
         .is_ok_and(|r| r.files.iter().any(|f| f.path == name))
 }
 
+/// The problem code of a bundle that did not verify.
+pub fn problem_code(error: &VerifyError) -> &'static str {
+    match error {
+        VerifyError::Identity(_) => "wrong-signer",
+        _ => "bundle-invalid",
+    }
+}
+
 /// Verifies against each signer in turn; the first that accepts wins. A bundle that fails for
 /// any other reason than its signer fails the same way for every signer.
-fn verify_any(
+pub fn verify_any(
     verifier: &Verifier,
     path: &Path,
     bytes: &[u8],

@@ -27,17 +27,16 @@ use rayon::prelude::*;
 
 use crate::attest::policy::IdentityPolicy;
 use crate::attest::signers::{SignerSpec, Signers};
-use crate::attest::verify::{Artifact, Signer, Verifier, VerifyError, verify_with};
+use crate::attest::verify::{Artifact, Signer, Verifier};
 use crate::commands::release::{FileRecord, ReleaseRecord, Tool};
 use crate::diag::Diagnostic;
-use crate::license::sha256_hex;
 use model::{
     MANIFEST_BUNDLE, MANIFEST_FILE, Manifest, PAGE_FILE, Problem, RELEASES_DIR, ReleaseEntry,
     SNAPSHOT_SCHEMA, SUMMARY_FILE, SignersRecord, TrustedRootRecord,
 };
 use period::Period;
 use posture::{POLICY_FILE, REPORT_FILE, Report};
-use store::StoredRelease;
+use store::{StoredFile, StoredRelease};
 
 /// The trusted root's copy in the archive.
 pub const TRUSTED_ROOT_FILE: &str = "trusted_root.json";
@@ -73,8 +72,8 @@ pub struct Snapshot {
     pub manifest: Manifest,
     /// `manifest.json`, the bytes to sign.
     pub manifest_json: Vec<u8>,
-    /// Every other file of the archive, by path.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// Every other file of the archive, by path, with its digest.
+    pub files: BTreeMap<String, StoredFile>,
 }
 
 /// Why no snapshot could be made.
@@ -155,23 +154,22 @@ pub fn build(request: &SnapshotRequest<'_>) -> Result<Snapshot, SnapshotError> {
     }
 
     let top = format!("snapshot-{}", request.period.label);
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut files: BTreeMap<String, StoredFile> = BTreeMap::new();
     let mut problems = Vec::new();
     let mut releases = Vec::new();
     for release in checked {
         for (name, file) in release.stored.files {
             files.insert(
                 format!("{RELEASES_DIR}/{}/{name}", release.stored.folder),
-                file.bytes,
+                file,
             );
         }
         problems.extend(release.problems);
         releases.push(release.entry);
     }
-    files.insert(
-        TRUSTED_ROOT_FILE.to_string(),
-        request.trusted_root.1.clone(),
-    );
+    let trusted_root = StoredFile::new(request.trusted_root.1.clone());
+    let trusted_root_sha256 = trusted_root.sha256.clone();
+    files.insert(TRUSTED_ROOT_FILE.to_string(), trusted_root);
 
     let mut manifest = Manifest {
         schema: SNAPSHOT_SCHEMA.to_string(),
@@ -180,7 +178,7 @@ pub fn build(request: &SnapshotRequest<'_>) -> Result<Snapshot, SnapshotError> {
         tool: request.tool.clone(),
         trusted_root: TrustedRootRecord {
             origin: request.trusted_root.0.clone(),
-            sha256: sha256_hex(&request.trusted_root.1),
+            sha256: trusted_root_sha256,
         },
         signers: SignersRecord {
             origin: request.signers.origin.clone(),
@@ -205,13 +203,16 @@ pub fn build(request: &SnapshotRequest<'_>) -> Result<Snapshot, SnapshotError> {
     let context = page::page_context(&manifest);
     let html = crate::render::render(crate::render::Document::SnapshotPage, &context, None)?;
     let summary = crate::render::render(crate::render::Document::SnapshotSummary, &context, None)?;
-    files.insert(PAGE_FILE.to_string(), html.into_bytes());
-    files.insert(SUMMARY_FILE.to_string(), summary.into_bytes());
+    files.insert(PAGE_FILE.to_string(), StoredFile::new(html.into_bytes()));
+    files.insert(
+        SUMMARY_FILE.to_string(),
+        StoredFile::new(summary.into_bytes()),
+    );
     manifest.files = files
         .iter()
-        .map(|(path, bytes)| FileRecord {
+        .map(|(path, file)| FileRecord {
             path: path.clone(),
-            sha256: sha256_hex(bytes),
+            sha256: file.sha256.clone(),
         })
         .collect();
     let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
@@ -291,7 +292,7 @@ pub fn pack(snapshot: &Snapshot, bundle: Option<&[u8]>, mtime: u64) -> std::io::
     let mut entries: BTreeMap<String, &[u8]> = snapshot
         .files
         .iter()
-        .map(|(path, bytes)| (path.clone(), bytes.as_slice()))
+        .map(|(path, file)| (path.clone(), file.bytes.as_slice()))
         .collect();
     entries.insert(MANIFEST_FILE.to_string(), &snapshot.manifest_json);
     if let Some(bundle) = bundle {
@@ -379,40 +380,31 @@ pub fn verify_archive(
             "attestation-unsigned",
             "the manifest is not signed: nothing vouches for this snapshot".to_string(),
         ),
-        Some(bundle) => {
-            let artifact = Artifact::Bytes(manifest_json.clone());
-            let mut outcome = Err(VerifyError::Identity("no snapshot signer".to_string()));
-            for policy in &signers.snapshot {
-                outcome = verify_with(
-                    verifier,
-                    Path::new(MANIFEST_BUNDLE),
-                    &bundle,
-                    &artifact,
-                    &crate::attest::policy::Policy::Identity(policy.clone()),
-                );
-                if !matches!(outcome, Err(VerifyError::Identity(_))) {
-                    break;
+        Some(bundle) => match check::verify_any(
+            verifier,
+            Path::new(MANIFEST_BUNDLE),
+            &bundle,
+            &Artifact::Bytes(manifest_json),
+            &signers.snapshot,
+        ) {
+            Ok(verified) => {
+                if let Signer::Certificate(cert) = verified.signer {
+                    signer = Some((cert.identity, cert.issuer));
                 }
             }
-            match outcome {
-                Ok(verified) => {
-                    if let Signer::Certificate(cert) = verified.signer {
-                        signer = Some((cert.identity, cert.issuer));
-                    }
-                }
-                Err(error) => problem(
-                    MANIFEST_BUNDLE,
-                    if matches!(error, VerifyError::Identity(_)) {
-                        "wrong-signer"
-                    } else {
-                        "bundle-invalid"
-                    },
-                    format!("the manifest's signature: {error}"),
-                ),
-            }
-        }
+            Err(error) => problem(
+                MANIFEST_BUNDLE,
+                check::problem_code(&error),
+                format!("the manifest's signature: {error}"),
+            ),
+        },
     }
 
+    // Each file is hashed once, here; the releases' checks below reuse the digests.
+    let files: BTreeMap<String, StoredFile> = files
+        .into_par_iter()
+        .map(|(path, bytes)| (path, StoredFile::new(bytes)))
+        .collect();
     for record in &manifest.files {
         match files.get(&record.path) {
             None => problem(
@@ -420,19 +412,15 @@ pub fn verify_archive(
                 "file-missing",
                 format!("{} is listed in the manifest but missing", record.path),
             ),
-            Some(bytes) => {
-                let digest = sha256_hex(bytes);
-                if digest != record.sha256 {
-                    problem(
-                        &record.path,
-                        "digest-mismatch",
-                        format!(
-                            "{} has SHA-256 {digest}, but the manifest records {}",
-                            record.path, record.sha256
-                        ),
-                    );
-                }
-            }
+            Some(file) if file.sha256 != record.sha256 => problem(
+                &record.path,
+                "digest-mismatch",
+                format!(
+                    "{} has SHA-256 {}, but the manifest records {}",
+                    record.path, file.sha256, record.sha256
+                ),
+            ),
+            Some(_) => {}
         }
     }
     for path in files.keys() {
@@ -445,13 +433,16 @@ pub fn verify_archive(
         }
     }
 
-    let mut by_release: BTreeMap<String, BTreeMap<String, store::StoredFile>> = BTreeMap::new();
+    let mut by_release: BTreeMap<String, BTreeMap<String, StoredFile>> = BTreeMap::new();
     let mut strays: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (path, bytes) in files.iter() {
-        let Some(rest) = path.strip_prefix(&format!("{RELEASES_DIR}/")) else {
-            continue;
-        };
-        let Some((folder, name)) = rest.split_once('/') else {
+    for entry in &manifest.releases {
+        by_release.entry(entry.folder.clone()).or_default();
+    }
+    for (path, file) in files {
+        let Some((folder, name)) = path
+            .strip_prefix(&format!("{RELEASES_DIR}/"))
+            .and_then(|rest| rest.split_once('/'))
+        else {
             continue;
         };
         if name.contains('/') {
@@ -459,36 +450,18 @@ pub fn verify_archive(
                 .entry(folder.to_string())
                 .or_default()
                 .push(name.to_string());
-            continue;
+        } else {
+            by_release
+                .entry(folder.to_string())
+                .or_default()
+                .insert(name.to_string(), file);
         }
-        by_release
-            .entry(folder.to_string())
-            .or_default()
-            .insert(name.to_string(), store::StoredFile::new(bytes.clone()));
-    }
-    for entry in &manifest.releases {
-        by_release.entry(entry.folder.clone()).or_default();
     }
     let results: Vec<check::ReleaseCheck> = by_release
         .into_par_iter()
         .map(|(folder, files)| {
-            let record = match files.get(crate::commands::release::RELEASE_FILE) {
-                None => Err(format!(
-                    "{} is missing",
-                    crate::commands::release::RELEASE_FILE
-                )),
-                Some(file) => store::parse_record(
-                    &Path::new(&folder).join(crate::commands::release::RELEASE_FILE),
-                    &file.bytes,
-                ),
-            };
-            let stored = StoredRelease {
-                time: None,
-                strays: strays.get(&folder).cloned().unwrap_or_default(),
-                folder,
-                files,
-                record,
-            };
+            let strays = strays.get(&folder).cloned().unwrap_or_default();
+            let stored = StoredRelease::from_files(folder, files, strays);
             check::check_release(&stored, verifier, &signers.evidence)
         })
         .collect();

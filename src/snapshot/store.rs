@@ -107,23 +107,38 @@ pub fn read_release(folder: &Path) -> std::io::Result<StoredRelease> {
         }
     }
     strays.sort();
-    let name = folder_name(folder);
-    let record = match files.get(RELEASE_FILE) {
-        None => Err(format!("{RELEASE_FILE} is missing")),
-        Some(file) => parse_record(&folder.join(RELEASE_FILE), &file.bytes),
-    };
-    let time = record
-        .as_ref()
-        .ok()
-        .and_then(|r| parse_time(&r.time))
-        .or_else(|| time_from_folder_name(&name));
-    Ok(StoredRelease {
-        folder: name,
+    Ok(StoredRelease::from_files(
+        folder_name(folder),
         files,
         strays,
-        record,
-        time,
-    })
+    ))
+}
+
+impl StoredRelease {
+    /// The release in `folder` made of `files` (and `strays`, entries that are not files):
+    /// its record read from `release.json`, its time from the record or the folder's name.
+    pub fn from_files(
+        folder: String,
+        files: BTreeMap<String, StoredFile>,
+        strays: Vec<String>,
+    ) -> StoredRelease {
+        let record = match files.get(RELEASE_FILE) {
+            None => Err(format!("{RELEASE_FILE} is missing")),
+            Some(file) => parse_record(&Path::new(&folder).join(RELEASE_FILE), &file.bytes),
+        };
+        let time = record
+            .as_ref()
+            .ok()
+            .and_then(|r| parse_time(&r.time))
+            .or_else(|| time_from_folder_name(&folder));
+        StoredRelease {
+            folder,
+            files,
+            strays,
+            record,
+            time,
+        }
+    }
 }
 
 /// Parses `release.json`; the error names the line and column.
