@@ -51,21 +51,11 @@ fn files_texts_and_copyrights_of_the_fixture() {
     // A second run reads the cache: same result.
     let again = gather_evidence(&inv, &Cache::at(dir.path()));
     assert_eq!(again, evidence);
-    let cached = walk(dir.path());
+    let cached = crate::util::files_under(dir.path());
     assert!(
-        cached.iter().any(|p| p.ends_with(".json")),
+        cached
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "json")),
         "registry crates are cached by checksum"
     );
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path().display().to_string());
-        }
-    }
-    out
 }

@@ -38,6 +38,24 @@ pub(crate) fn headless(args: &[&str], page: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// Takes a screenshot of `page` into `shot` (kept as an artifact) in a window of `size`
+/// (`WIDTH,HEIGHT`), and checks that something was drawn.
+pub(crate) fn screenshot(page: &Path, shot: &Path, size: &str) {
+    let _ = std::fs::remove_file(shot);
+    let out = headless(
+        &[
+            &format!("--window-size={size}"),
+            &format!("--screenshot={}", shot.display()),
+        ],
+        page,
+    );
+    assert!(
+        shot.metadata().map(|m| m.len() > 10_000).unwrap_or(false),
+        "screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn the_report_renders_in_chromium_and_payloads_stay_inert() {
     let artifacts = repo().join("target/report-artifacts");
@@ -67,20 +85,7 @@ fn the_report_renders_in_chromium_and_payloads_stay_inert() {
         "nothing loaded from the network"
     );
 
-    let shot = artifacts.join("report.png");
-    let _ = std::fs::remove_file(&shot);
-    let out = headless(
-        &[
-            "--window-size=1200,1400",
-            &format!("--screenshot={}", shot.display()),
-        ],
-        &page,
-    );
-    assert!(
-        shot.metadata().map(|m| m.len() > 10_000).unwrap_or(false),
-        "screenshot: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    screenshot(&page, &artifacts.join("report.png"), "1200,1400");
 
     let out = headless(&["--dump-dom"], &page);
     let dom = String::from_utf8(out.stdout).unwrap();

@@ -13,7 +13,7 @@ use clearance::sigstore_dev::{
 };
 
 use crate::net::{FlakyProxy, silent_server};
-use crate::util::{clearance, sigstore_python, stderr, workspace_manifest};
+use crate::util::{clearance, files_under, sigstore_python, stderr, workspace_manifest};
 
 /// Variables a CI runner may have set that would change which token is used.
 const AMBIENT: &[&str] = &[
@@ -367,7 +367,7 @@ fn sign_with_token(
 }
 
 fn assert_no_file_contains(dir: &Path, needle: &str) {
-    for entry in walk(dir) {
+    for entry in files_under(dir) {
         if let Ok(bytes) = std::fs::read(&entry) {
             assert!(
                 !String::from_utf8_lossy(&bytes).contains(needle),
@@ -376,19 +376,6 @@ fn assert_no_file_contains(dir: &Path, needle: &str) {
             );
         }
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[test]

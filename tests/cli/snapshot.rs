@@ -12,9 +12,9 @@ use std::process::{Command, Output};
 
 use clearance::sigstore_dev::{DevHandle, GITHUB_ISSUER, GitHubIdentity, TokenSpec};
 
-use crate::report::headless;
+use crate::report::{headless, screenshot};
 use crate::signing::{in_github_job, python_verify, start_dev, without_credentials};
-use crate::util::{repo, stderr};
+use crate::util::{files_under, repo, stderr};
 
 /// 2026-10-03, 2026-10-14 and 2026-10-26: three days of 2026-Q4.
 const RELEASE_EPOCHS: [&str; 3] = ["1791000000", "1792000000", "1793000000"];
@@ -246,7 +246,7 @@ fn a_quarter_of_signed_releases_makes_a_verified_deterministic_snapshot() {
         })
         .collect();
     let mut on_disk = Vec::new();
-    for entry in walk(&root) {
+    for entry in files_under(&root) {
         let rel = entry.strip_prefix(&root).unwrap().display().to_string();
         if rel == "manifest.json" || rel == "manifest.sigstore.json" {
             continue;
@@ -467,20 +467,7 @@ fn a_changed_sbom_a_deleted_bundle_and_another_signer_are_each_named() {
         !html.contains("http://") && !html.contains("https://fonts"),
         "nothing from the network"
     );
-    let shot = artifacts.join("snapshot.png");
-    let _ = std::fs::remove_file(&shot);
-    let out = headless(
-        &[
-            "--window-size=1200,1600",
-            &format!("--screenshot={}", shot.display()),
-        ],
-        &page,
-    );
-    assert!(
-        shot.metadata().map(|m| m.len() > 10_000).unwrap_or(false),
-        "screenshot: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    screenshot(&page, &artifacts.join("snapshot.png"), "1200,1600");
     let dom = String::from_utf8(headless(&["--dump-dom"], &page).stdout).unwrap();
     for needle in [
         "id=\"chart-categories\"",
@@ -500,20 +487,6 @@ fn a_changed_sbom_a_deleted_bundle_and_another_signer_are_each_named() {
         dom.matches("<rect class=\"").count() >= 6,
         "bars in both charts"
     );
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
 }
 
 #[test]
