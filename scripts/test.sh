@@ -40,14 +40,6 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends chromium > "$root/target/apt-chromium.log" 2>&1 \
     || { cat "$root/target/apt-chromium.log"; exit 1; }
 fi
-# Package scripts run in a container can leave /dev/null a regular file; cargo's `rustc -`
-# probes would then read whatever other processes discarded as source code. Restore the
-# device if that happened (the test setup runs as root, as CI does).
-if [ ! -c /dev/null ] && [ "$(id -u)" = 0 ]; then
-  echo "== /dev/null is not a device; restoring it"
-  rm -f /dev/null && mknod -m 666 /dev/null c 1 3
-fi
-
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"

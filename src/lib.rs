@@ -8,6 +8,7 @@
 //! for development and tests; `term` holds the terminal conventions (colours, progress)
 //! every command follows.
 
+pub mod atomic;
 pub mod attest;
 pub mod commands;
 pub mod diag;
@@ -21,4 +22,6 @@ pub mod report;
 pub mod sbom;
 pub mod sigstore_dev;
 pub mod snapshot;
+pub mod staging;
+pub mod store;
 pub mod term;

@@ -979,7 +979,7 @@ fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
     for file in &output.release.files {
         text.push_str(&format!("    {}\n", file.path));
     }
-    text.push_str(&format!("    {}\n", commands::release::RELEASE_FILE));
+    text.push_str(&format!("    {}\n", clearance::store::record::RELEASE_FILE));
     match &output.release.signing {
         Some(s) => text.push_str(&format!(
             "  signed as {} (issuer {}) through {}\n",
@@ -987,8 +987,15 @@ fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
         )),
         None => text.push_str("  attestations unsigned (--sign none)\n"),
     }
-    if let Some(record) = &output.record {
-        text.push_str(&format!("  recorded in {}\n", record.display()));
+    match &output.record {
+        Some(clearance::store::folder::Recorded::New(path)) => {
+            text.push_str(&format!("  recorded in {}\n", path.display()));
+        }
+        Some(clearance::store::folder::Recorded::Already(path)) => text.push_str(&format!(
+            "  already recorded in {} (the same release.json): nothing written to the store\n",
+            path.display()
+        )),
+        None => {}
     }
     write_to(&Destination::Stdout, text.as_bytes())?;
     Ok(output.verdict)
@@ -1284,6 +1291,7 @@ fn run_sigstore_dev(args: &SigstoreDevArgs) -> anyhow::Result<()> {
             .unwrap_or_else(clearance::attest::instance::dev_dir),
         port: args.port,
         identity: GitHubIdentity::default(),
+        role: clearance::sigstore_dev::lock::Role::Server,
     };
     clearance::sigstore_dev::serve_until_signal(options, &mut std::io::stdout())?;
     Ok(())

@@ -1,6 +1,11 @@
-//! Where command output goes: standard output, or a file written atomically (a temporary
-//! file in the same directory, flushed, then renamed over the target), so a failure never
-//! leaves a half-written file behind.
+//! Where command output goes: standard output, or a file.
+//!
+//! A regular file (or nothing) at the path is replaced atomically: a temporary file in the
+//! same directory, written, synced, then renamed over the target, so a failure never leaves
+//! a half-written file behind. A symbolic link is followed and the file it names is replaced
+//! the same way; the link stays. Anything else — a character device such as `/dev/null`, a
+//! FIFO, a socket, a terminal, `/dev/stdout` — is written through, never renamed over: a
+//! rename would replace the device with a regular file for every later user of the machine.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -46,10 +51,80 @@ pub enum Existing {
     Keep,
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
-/// The file keeps the permissions of the file it replaces, or gets `rw-r--r--`.
+/// Writes `bytes` to `path`: a regular file (or none) is replaced atomically through a
+/// temporary file in the same directory and a rename, keeping the permissions of the file it
+/// replaces (or `rw-r--r--`); a link is followed to the file it names; a device, FIFO,
+/// socket or terminal is written through.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_through_temporary(path, bytes, Existing::Replace)
+    match target_of(path)? {
+        Target::Replace(file) => write_through_temporary(&file, bytes, Existing::Replace),
+        Target::WriteThrough => write_in_place(path, bytes),
+    }
+}
+
+/// How a path is written.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// Replace this regular file (the path itself, or what its links lead to).
+    Replace(PathBuf),
+    /// Open the path and write into it.
+    WriteThrough,
+}
+
+/// Links followed at most before giving up, as the kernel does (`ELOOP`).
+const MAX_LINKS: usize = 40;
+
+/// Follows `path`'s links to what they name: a regular file or nothing is replaced, anything
+/// else (and any link through `/proc` or `/dev`, such as `/dev/stdout`) is written through.
+fn target_of(path: &Path) -> std::io::Result<Target> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        let metadata = match std::fs::symlink_metadata(&current) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Target::Replace(current));
+            }
+            Err(e) => return Err(e),
+        };
+        let kind = metadata.file_type();
+        if kind.is_symlink() {
+            let link = std::fs::read_link(&current)?;
+            current = match current.parent() {
+                Some(parent) if link.is_relative() => parent.join(link),
+                _ => link,
+            };
+            if is_kernel_path(&current) {
+                return Ok(Target::WriteThrough);
+            }
+        } else if kind.is_file() {
+            return Ok(Target::Replace(current));
+        } else if kind.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                format!("{} is a directory", current.display()),
+            ));
+        } else {
+            return Ok(Target::WriteThrough);
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "{} is a chain of more than {MAX_LINKS} links",
+        path.display()
+    )))
+}
+
+/// Paths whose files stand for open files of a process (`/proc/self/fd/1`, `/dev/fd/1`):
+/// a rename there would never reach what the process writes to.
+fn is_kernel_path(path: &Path) -> bool {
+    path.starts_with("/proc") || path.starts_with("/dev")
+}
+
+/// Writes into what is at `path` without replacing it (appending, so that a file reached
+/// through `/dev/stdout` is written where the shell left it).
+fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
 }
 
 /// Like [`write_atomically`], but for a file that must not exist yet: when `existing` is
@@ -78,7 +153,7 @@ pub fn write_through_temporary(
         Existing::Replace => tmp.persist(path).map_err(|e| e.error)?,
         Existing::Keep => tmp.persist_noclobber(path).map_err(|e| e.error)?,
     };
-    Ok(())
+    crate::atomic::sync_dir(dir)
 }
 
 #[cfg(unix)]
@@ -139,6 +214,73 @@ mod tests {
     fn a_missing_directory_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         assert!(write_atomically(&dir.path().join("no/such/dir/f"), b"x").is_err());
+    }
+
+    /// Asserts `path` is still what `is_kind` says after writing through it.
+    #[cfg(unix)]
+    fn written_through(path: &Path, is_kind: fn(&std::fs::FileType) -> bool) {
+        write_atomically(path, b"sbom").unwrap();
+        let kind = std::fs::symlink_metadata(path).unwrap().file_type();
+        assert!(is_kind(&kind), "{} was replaced: {kind:?}", path.display());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_through_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let null = dir.path().join("null");
+        // Making a device node needs root; elsewhere the machine's own /dev/null is used,
+        // which an unprivileged rename could not replace either way.
+        let made = std::process::Command::new("mknod")
+            .args([null.as_os_str(), "c".as_ref(), "1".as_ref(), "3".as_ref()])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        let null = if made { null } else { PathBuf::from("/dev/null") };
+        written_through(&null, FileTypeExt::is_char_device);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), usize::from(made));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_through_and_its_reader_gets_the_bytes() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::from_raw_mode(0o600))
+            .unwrap();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        written_through(&fifo, FileTypeExt::is_fifo);
+        assert_eq!(reader.join().unwrap(), b"sbom");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_kept_and_the_file_it_names_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real.json", &link).unwrap();
+        written_through(&link, std::fs::FileType::is_symlink);
+        assert_eq!(std::fs::read(&real).unwrap(), b"sbom");
+        // A link to nothing yet: the file is created where it points.
+        let dangling = dir.path().join("dangling.json");
+        std::os::unix::fs::symlink("made.json", &dangling).unwrap();
+        written_through(&dangling, std::fs::FileType::is_symlink);
+        assert_eq!(std::fs::read(dir.path().join("made.json")).unwrap(), b"sbom");
+    }
+
+    #[test]
+    fn stdout_by_name_is_written_through() {
+        assert_eq!(
+            target_of(Path::new("/dev/stdout")).unwrap(),
+            Target::WriteThrough
+        );
     }
 
     #[test]

@@ -149,9 +149,10 @@ fn statement_subject(bytes: &[u8]) -> Option<String> {
 }
 
 /// A signing session for a whole run. With `--sigstore dev`, the `clearance sigstore-dev`
-/// that is running is used; when none answers, a local instance is started in this process
-/// for the run (its state in the same directory) and signs with a token it mints itself,
-/// since it trusts no other issuer. The instance stops when the session is dropped.
+/// server running in the instance directory is used; when none is, a local instance is
+/// started in this process for the run (its state in the same directory, locked for the
+/// run: a concurrent run waits for it) and signs with a token it mints itself, since it
+/// trusts no other issuer. The instance stops when the session is dropped.
 pub struct RunSigning {
     /// The session.
     pub signing: Signing,
@@ -160,10 +161,13 @@ pub struct RunSigning {
     _dev: Option<crate::sigstore_dev::DevHandle>,
 }
 
+/// How long a run waits for another run's local instance to finish with the directory.
+const DEV_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
+
 impl RunSigning {
     /// Start the session for `options`.
     pub fn start(options: &SigningOptions) -> Result<RunSigning, CommandError> {
-        if options.instance != Instance::Dev || dev_is_running() {
+        if options.instance != Instance::Dev {
             return Ok(RunSigning {
                 signing: Signing::start(options)?,
                 instance: options.instance.to_string(),
@@ -171,14 +175,13 @@ impl RunSigning {
             });
         }
         let dir = crate::attest::instance::dev_dir();
-        let dev = crate::sigstore_dev::DevServer::spawn(crate::sigstore_dev::DevOptions::new(&dir))
-            .map_err(|e| {
-                diagnostic(
-                    "sigstore-dev",
-                    format!("cannot start the local Sigstore instance in {}: {e}", dir.display()),
-                    "start it yourself with `clearance sigstore-dev`, or sign with another --sigstore",
-                )
-            })?;
+        let Some(dev) = start_dev_for_run(&dir)? else {
+            return Ok(RunSigning {
+                signing: Signing::start(options)?,
+                instance: options.instance.to_string(),
+                _dev: None,
+            });
+        };
         let local = SigningOptions {
             instance: Instance::File(dev.trust_config_path()),
             identity_token: Some(
@@ -194,6 +197,45 @@ impl RunSigning {
             instance: format!("dev (started for this run, {})", dir.display()),
             _dev: Some(dev),
         })
+    }
+}
+
+/// A local instance started for this run in `dir`, or `None` when a `clearance sigstore-dev`
+/// server answers there. While another run's instance holds the directory, waits for it.
+fn start_dev_for_run(dir: &Path) -> Result<Option<crate::sigstore_dev::DevHandle>, CommandError> {
+    use crate::sigstore_dev::lock::{Holder, Role, holder};
+    use crate::sigstore_dev::{DevError, DevOptions, DevServer};
+    let cannot_start = |e: DevError| {
+        diagnostic(
+            "sigstore-dev",
+            format!("cannot start the local Sigstore instance in {}: {e}", dir.display()),
+            "start it yourself with `clearance sigstore-dev`, or sign with another --sigstore",
+        )
+    };
+    let waiting_since = std::time::Instant::now();
+    let mut told = false;
+    loop {
+        if holder(dir) == Holder::Live(Role::Server) && dev_is_running() {
+            return Ok(None);
+        }
+        let options = DevOptions {
+            role: Role::Run,
+            ..DevOptions::new(dir)
+        };
+        match DevServer::spawn(options) {
+            Ok(dev) => return Ok(Some(dev)),
+            Err(DevError::Busy(_)) if waiting_since.elapsed() < DEV_WAIT => {
+                if !told {
+                    eprintln!(
+                        "waiting for another run's local Sigstore instance in {} to finish",
+                        dir.display()
+                    );
+                    told = true;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => return Err(cannot_start(e)),
+        }
     }
 }
 

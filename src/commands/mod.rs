@@ -490,8 +490,11 @@ pub fn render_document(request: &RenderRequest) -> Result<Vec<u8>, CommandError>
 pub enum TimeRequirement {
     /// Leave it out unless `SOURCE_DATE_EPOCH` pins it (keeps output reproducible).
     Optional,
-    /// The format requires one: `SOURCE_DATE_EPOCH` if set, else now.
+    /// The format requires one: `SOURCE_DATE_EPOCH` if set, else now, to the second.
     Required,
+    /// A record requires one that orders it among others made the same second:
+    /// `SOURCE_DATE_EPOCH` if set, else now, to the nanosecond.
+    Precise,
 }
 
 /// Whether a format must record when it was created (SPDX must; CycloneDX may).
@@ -518,10 +521,13 @@ pub fn creation_time(
             OffsetDateTime::from_unix_timestamp(secs)
                 .map_err(|_| CommandError::SourceDateEpoch(e.to_owned()))?
         }
-        None if requirement == TimeRequirement::Required => OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .unwrap_or_else(|_| OffsetDateTime::now_utc()),
-        None => return Ok(None),
+        None => match requirement {
+            TimeRequirement::Optional => return Ok(None),
+            TimeRequirement::Required => OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .unwrap_or_else(|_| OffsetDateTime::now_utc()),
+            TimeRequirement::Precise => OffsetDateTime::now_utc(),
+        },
     };
     Ok(Some(
         when.format(&Rfc3339)

@@ -4,22 +4,29 @@
 //! SBOM, license report), signed into bundles or written unsigned, `release.json` listing the
 //! SHA-256 of every file, and a copy of all of it in the evidence store.
 //!
-//! Everything is written into a temporary directory beside `--out` and renamed into place
-//! at the end, so a failed run leaves the previous output as it was, never a half-written
-//! one; the evidence store gets its folder the same way.
+//! Everything is written into a locked staging folder beside `--out` (each file synced to
+//! disk), recorded in the evidence store (append-only: [`crate::store::folder`]), then
+//! exchanged with `--out` in one rename, so `--out` always names a whole folder and a failed
+//! or killed run leaves the previous output as it was. Staging folders of killed runs are
+//! removed by the next run.
 
 use std::path::{Path, PathBuf};
-
-use serde::Serialize;
+use std::time::SystemTime;
 
 use crate::attest::provenance::provenance_predicate;
 use crate::attest::statement::{PredicateKind, Statement, Subject};
 use crate::diag::Diagnostic;
 use crate::inventory::Inventory;
 use crate::policy::file::{DEFAULT_POLICY, DEFAULT_POLICY_NAME};
-use crate::policy::{Policy, evaluate};
+use crate::policy::{Evaluation, Policy, evaluate};
 use crate::report::{Color, Context, ReportFormat, render_check};
 use crate::sbom::{Format, WriteOptions, write_sbom};
+use crate::staging::{Staging, clean_stale};
+use crate::store::folder::{FolderStore, Recorded, StoreError, set_dir_mode};
+use crate::store::record::{
+    AttestationRecord, FileRecord, Product, RELEASE_FILE, RELEASE_SCHEMA, ReleaseRecord,
+    SigningRecord, Tool,
+};
 
 use super::attest::{Signing, read_subjects, run_facts};
 use super::{
@@ -27,11 +34,8 @@ use super::{
     creation_time, load_inventory, render_context, resolve_policy, time_requirement,
 };
 
-/// Schema name of `release.json`.
-pub const RELEASE_SCHEMA: &str = "clearance-release/1";
-
-/// The file every release folder is described by.
-pub const RELEASE_FILE: &str = "release.json";
+/// Prefix of the staging folders beside `--out`.
+pub const STAGING_PREFIX: &str = ".clearance-release";
 
 /// What `clearance release` needs.
 pub struct ReleaseRequest<'a> {
@@ -64,84 +68,13 @@ pub struct ReleaseRequest<'a> {
 pub struct ReleaseOutput {
     /// The output folder.
     pub out: PathBuf,
-    /// The release's folder in the evidence store, if one was written.
-    pub record: Option<PathBuf>,
+    /// The release's folder in the evidence store, if one was kept: new, or found already
+    /// recorded.
+    pub record: Option<Recorded>,
     /// The record written as `release.json`.
     pub release: ReleaseRecord,
     /// The license check's verdict.
     pub verdict: Verdict,
-}
-
-/// `release.json`.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct ReleaseRecord {
-    /// Always [`RELEASE_SCHEMA`].
-    pub schema: String,
-    /// The product released.
-    pub product: Product,
-    /// The source revision, when the workspace is a git checkout.
-    pub git_commit: Option<String>,
-    /// When the release was made (RFC 3339; `SOURCE_DATE_EPOCH` when set).
-    pub time: String,
-    /// The tool that made it.
-    pub tool: Tool,
-    /// `pass` or `fail`: the license check's verdict.
-    pub verdict: String,
-    /// The signature's identity, when signed.
-    pub signing: Option<SigningRecord>,
-    /// The attestations, each a bundle (or an unsigned statement) in the folder.
-    pub attestations: Vec<AttestationRecord>,
-    /// Every other file in the folder with its SHA-256, sorted by path.
-    pub files: Vec<FileRecord>,
-}
-
-/// Name and version of what was released.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct Product {
-    /// Name.
-    pub name: String,
-    /// Version.
-    pub version: String,
-}
-
-/// Name and version of clearance.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct Tool {
-    /// Name.
-    pub name: String,
-    /// Version.
-    pub version: String,
-}
-
-/// Who signed.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct SigningRecord {
-    /// The Sigstore instance.
-    pub instance: String,
-    /// The certificate identity (SAN).
-    pub identity: String,
-    /// The OIDC issuer.
-    pub issuer: String,
-}
-
-/// One attestation of the release.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct AttestationRecord {
-    /// The bundle (`.sigstore.json`) or unsigned statement (`.intoto.json`) in the folder.
-    pub file: String,
-    /// The predicate type.
-    pub predicate_type: String,
-    /// The subjects' names and SHA-256.
-    pub subjects: Vec<FileRecord>,
-}
-
-/// A file and its digest.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-pub struct FileRecord {
-    /// Its path (relative to the release folder for the folder's files).
-    pub path: String,
-    /// Lower-case hex SHA-256.
-    pub sha256: String,
 }
 
 struct Folder {
@@ -150,15 +83,22 @@ struct Folder {
 }
 
 impl Folder {
+    /// Writes a new file into the folder, synced to disk, and lists it with its digest.
     fn write(&mut self, name: &str, bytes: &[u8]) -> Result<Subject, CommandError> {
-        std::fs::write(self.dir.join(name), bytes)
-            .map_err(|e| io_error(&self.dir.join(name), e))?;
+        let path = self.dir.join(name);
+        crate::atomic::write_new_synced(&path, bytes).map_err(|e| io_error(&path, e))?;
         let subject = Subject::from_bytes(name, bytes);
         self.files.push(FileRecord {
             path: name.to_string(),
             sha256: subject.sha256.clone(),
         });
         Ok(subject)
+    }
+
+    fn json_of(&self, name: &str) -> Result<serde_json::Value, CommandError> {
+        let path = self.dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
+        Ok(serde_json::from_slice(&bytes).expect("clearance writes JSON"))
     }
 }
 
@@ -172,79 +112,134 @@ fn io_error(path: &Path, e: std::io::Error) -> CommandError {
     ))
 }
 
+/// The files the SBOMs and the license check wrote, for the attestations.
+struct Written {
+    cdx: (String, Subject),
+    spdx: (String, Subject),
+    report: Subject,
+    verdict: Verdict,
+}
+
 /// Runs `clearance release`.
 pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandError> {
+    let run_started = SystemTime::now();
     let started =
-        creation_time(request.epoch.as_deref(), TimeRequirement::Required)?.unwrap_or_default();
+        creation_time(request.epoch.as_deref(), TimeRequirement::Precise)?.unwrap_or_default();
     let subjects = read_subjects(&request.subjects)?;
 
     (request.progress)("collecting the inventory");
     let inventory = load_inventory(&request.source)?;
     let policy = resolve_policy(&request.policy, &request.source)?;
     let product = product_of(&inventory);
-    let stem = format!("{}-{}", product.name, product.version);
 
-    let parent = request
-        .out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".clearance-release-")
-        .tempdir_in(parent)
-        .map_err(|e| io_error(parent, e))?;
+    let staging = stage_beside(&request.out, run_started)?;
     let mut folder = Folder {
         dir: staging.path().to_path_buf(),
         files: Vec::new(),
     };
+    let written = write_evidence(request, &inventory, &policy, &product, &mut folder)?;
 
+    (request.progress)(if request.signing.is_some() {
+        "signing the attestations"
+    } else {
+        "writing the attestations (unsigned)"
+    });
+    let facts = run_facts(
+        &request.source,
+        "release",
+        started.clone(),
+        creation_time(request.epoch.as_deref(), TimeRequirement::Required)?.unwrap_or_default(),
+    );
+    let statements = statements(&written, &subjects, &folder, &facts)?;
+    let (attestations, signing) = write_attestations(request, &statements, &mut folder)?;
+
+    let mut files = folder.files.clone();
+    files.sort();
+    let record = ReleaseRecord {
+        schema: RELEASE_SCHEMA.to_string(),
+        product,
+        git_commit: facts.git_commit.clone(),
+        time: started,
+        tool: Tool {
+            name: TOOL_NAME.to_string(),
+            version: TOOL_VERSION.to_string(),
+        },
+        verdict: match written.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+        }
+        .to_string(),
+        signing,
+        attestations,
+        files,
+    };
+    let record_path = folder.dir.join(RELEASE_FILE);
+    crate::atomic::write_new_synced(&record_path, &record.to_json())
+        .map_err(|e| io_error(&record_path, e))?;
+    crate::atomic::sync_dir(&folder.dir).map_err(|e| io_error(&folder.dir, e))?;
+
+    let recorded = match &request.evidence {
+        Some(store) => {
+            (request.progress)("recording the release in the evidence store");
+            Some(
+                FolderStore::new(store)
+                    .record(&folder.dir, &record, run_started)
+                    .map_err(store_error)?,
+            )
+        }
+        None => None,
+    };
+    put_in_place(staging, &request.out)?;
+    Ok(ReleaseOutput {
+        out: request.out.clone(),
+        record: recorded,
+        release: record,
+        verdict: written.verdict,
+    })
+}
+
+/// A new staging folder beside `out`, after removing those of runs that were killed.
+fn stage_beside(out: &Path, run_started: SystemTime) -> Result<Staging, CommandError> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+    clean_stale(parent, STAGING_PREFIX, run_started);
+    Staging::create(parent, STAGING_PREFIX).map_err(|e| io_error(parent, e))
+}
+
+/// The SBOMs, the license check and its report, the policy, NOTICE, THIRD_PARTY.md and the
+/// HTML report.
+fn write_evidence(
+    request: &ReleaseRequest<'_>,
+    inventory: &Inventory,
+    policy: &Policy,
+    product: &Product,
+    folder: &mut Folder,
+) -> Result<Written, CommandError> {
     (request.progress)("writing the SBOMs");
-    let options = |format| -> Result<WriteOptions, CommandError> {
-        Ok(WriteOptions {
+    let stem = format!("{}-{}", product.name, product.version);
+    let mut sbom = |format, name: String| -> Result<(String, Subject), CommandError> {
+        let options = WriteOptions {
             spec_version: None,
             created: creation_time(request.epoch.as_deref(), time_requirement(format))?,
             tool_name: TOOL_NAME.to_owned(),
             tool_version: TOOL_VERSION.to_owned(),
-        })
+        };
+        let subject = folder.write(&name, &write_sbom(inventory, format, &options)?)?;
+        Ok((name, subject))
     };
-    let cdx_name = format!("{stem}.cdx.json");
-    let spdx_name = format!("{stem}.spdx.json");
-    let cdx = folder.write(
-        &cdx_name,
-        &write_sbom(
-            &inventory,
-            Format::CycloneDxJson,
-            &options(Format::CycloneDxJson)?,
-        )?,
-    )?;
-    let spdx = folder.write(
-        &spdx_name,
-        &write_sbom(&inventory, Format::SpdxJson, &options(Format::SpdxJson)?)?,
-    )?;
+    let cdx = sbom(Format::CycloneDxJson, format!("{stem}.cdx.json"))?;
+    let spdx = sbom(Format::SpdxJson, format!("{stem}.spdx.json"))?;
 
     (request.progress)("checking licenses");
-    let evidence = crate::evidence::gather_evidence(&inventory, &request.cache);
-    let evaluation = evaluate(&policy, &inventory, Some(&evidence), request.today);
-    let verdict = if evaluation.has_errors() {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
-    let policy_name = policy.path.display().to_string();
-    let ctx = Context::new(policy_name.clone(), &inventory, TOOL_VERSION, Color::Never);
-    let report = folder.write(
-        "license-report.json",
-        &render_check(ReportFormat::Json, &ctx, &evaluation),
-    )?;
-    folder.write(
-        "license-report.md",
-        &render_check(ReportFormat::Markdown, &ctx, &evaluation),
-    )?;
-    folder.write("policy.toml", policy_text(&policy)?.as_bytes())?;
+    let evidence = crate::evidence::gather_evidence(inventory, &request.cache);
+    let evaluation = evaluate(policy, inventory, Some(&evidence), request.today);
+    let report = write_check(inventory, policy, &evaluation, folder)?;
 
     (request.progress)("rendering NOTICE, THIRD_PARTY.md and the report");
-    let context = render_context(&inventory, &evidence, &evaluation, &policy);
+    let context = render_context(inventory, &evidence, &evaluation, policy);
     for (document, name) in [
         (crate::render::Document::Notice, "NOTICE"),
         (crate::render::Document::ThirdParty, "THIRD_PARTY.md"),
@@ -253,15 +248,59 @@ pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandErr
         let text = crate::render::render(document, &context, None)?;
         folder.write(name, text.as_bytes())?;
     }
+    Ok(Written {
+        cdx,
+        spdx,
+        report,
+        verdict: if evaluation.has_errors() {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        },
+    })
+}
 
-    (request.progress)(if request.signing.is_some() {
-        "signing the attestations"
-    } else {
-        "writing the attestations (unsigned)"
-    });
-    let finished =
-        creation_time(request.epoch.as_deref(), TimeRequirement::Required)?.unwrap_or_default();
-    let evidence_files: Vec<Subject> = folder
+/// The license report (JSON and Markdown) and the policy it applied.
+fn write_check(
+    inventory: &Inventory,
+    policy: &Policy,
+    evaluation: &Evaluation,
+    folder: &mut Folder,
+) -> Result<Subject, CommandError> {
+    let ctx = Context::new(
+        policy.path.display().to_string(),
+        inventory,
+        TOOL_VERSION,
+        Color::Never,
+    );
+    let report = folder.write(
+        "license-report.json",
+        &render_check(ReportFormat::Json, &ctx, evaluation),
+    )?;
+    folder.write(
+        "license-report.md",
+        &render_check(ReportFormat::Markdown, &ctx, evaluation),
+    )?;
+    folder.write("policy.toml", policy_text(policy)?.as_bytes())?;
+    Ok(report)
+}
+
+/// The four statements: provenance, the two SBOMs, the license report. Each is about the
+/// `--subject` files when given, else about the evidence itself.
+fn statements(
+    written: &Written,
+    subjects: &[Subject],
+    folder: &Folder,
+    facts: &crate::attest::provenance::RunFacts,
+) -> Result<[(&'static str, Statement); 4], CommandError> {
+    let about = |own: Vec<Subject>| {
+        if subjects.is_empty() {
+            own
+        } else {
+            subjects.to_vec()
+        }
+    };
+    let evidence_files = folder
         .files
         .iter()
         .map(|f| Subject {
@@ -269,51 +308,51 @@ pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandErr
             sha256: f.sha256.clone(),
         })
         .collect();
-    let about = |own: Vec<Subject>| {
-        if subjects.is_empty() {
-            own
-        } else {
-            subjects.clone()
-        }
-    };
-    let facts = run_facts(&request.source, "release", started.clone(), finished);
-    let statements = [
+    Ok([
         (
             "provenance",
             Statement::new(
                 about(evidence_files),
                 PredicateKind::Provenance,
-                provenance_predicate(&|name| std::env::var(name).ok(), &facts),
+                provenance_predicate(&|name| std::env::var(name).ok(), facts),
             ),
         ),
         (
             "sbom.cdx",
             Statement::new(
-                about(vec![cdx.clone()]),
+                about(vec![written.cdx.1.clone()]),
                 PredicateKind::CycloneDx,
-                json_of(&folder, &cdx_name)?,
+                folder.json_of(&written.cdx.0)?,
             ),
         ),
         (
             "sbom.spdx",
             Statement::new(
-                about(vec![spdx.clone()]),
+                about(vec![written.spdx.1.clone()]),
                 PredicateKind::Spdx,
-                json_of(&folder, &spdx_name)?,
+                folder.json_of(&written.spdx.0)?,
             ),
         ),
         (
             "license-report",
             Statement::new(
-                about(vec![report.clone()]),
+                about(vec![written.report.clone()]),
                 PredicateKind::LicenseReport,
-                json_of(&folder, "license-report.json")?,
+                folder.json_of("license-report.json")?,
             ),
         ),
-    ];
+    ])
+}
+
+/// Signs (or writes unsigned) each statement into the folder.
+fn write_attestations(
+    request: &ReleaseRequest<'_>,
+    statements: &[(&'static str, Statement)],
+    folder: &mut Folder,
+) -> Result<(Vec<AttestationRecord>, Option<SigningRecord>), CommandError> {
     let mut attestations = Vec::new();
     let mut signing_record = None;
-    for (name, statement) in &statements {
+    for (name, statement) in statements {
         let (file, bytes) = match request.signing {
             Some(signing) => {
                 let bundle = signing.sign_statement(statement)?;
@@ -340,46 +379,20 @@ pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandErr
                 .collect(),
         });
     }
+    Ok((attestations, signing_record))
+}
 
-    let mut files = folder.files.clone();
-    files.sort();
-    let record = ReleaseRecord {
-        schema: RELEASE_SCHEMA.to_string(),
-        product,
-        git_commit: facts.git_commit.clone(),
-        time: started,
-        tool: Tool {
-            name: TOOL_NAME.to_string(),
-            version: TOOL_VERSION.to_string(),
-        },
-        verdict: match verdict {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "fail",
+fn store_error(e: StoreError) -> CommandError {
+    let help = match e {
+        StoreError::Io { .. } => "check that the evidence store is writable",
+        StoreError::Conflict { .. } => {
+            "the store was changed by hand: restore that folder from a backup, or record into \
+             another --evidence"
         }
-        .to_string(),
-        signing: signing_record,
-        attestations,
-        files,
     };
-    let mut json = serde_json::to_vec_pretty(&record).expect("the record serialises");
-    json.push(b'\n');
-    std::fs::write(folder.dir.join(RELEASE_FILE), &json)
-        .map_err(|e| io_error(&folder.dir.join(RELEASE_FILE), e))?;
-
-    let record_dir = match &request.evidence {
-        Some(store) => {
-            (request.progress)("recording the release in the evidence store");
-            Some(store_release(store, &folder.dir, &record)?)
-        }
-        None => None,
-    };
-    replace_dir(staging, &request.out)?;
-    Ok(ReleaseOutput {
-        out: request.out.clone(),
-        record: record_dir,
-        release: record,
-        verdict,
-    })
+    CommandError::Attest(Box::new(
+        Diagnostic::error("evidence-store-write", e.to_string()).with_help(help),
+    ))
 }
 
 fn product_of(inventory: &Inventory) -> Product {
@@ -402,64 +415,17 @@ fn policy_text(policy: &Policy) -> Result<String, CommandError> {
     std::fs::read_to_string(&policy.path).map_err(|e| io_error(&policy.path, e))
 }
 
-fn json_of(folder: &Folder, name: &str) -> Result<serde_json::Value, CommandError> {
-    let bytes =
-        std::fs::read(folder.dir.join(name)).map_err(|e| io_error(&folder.dir.join(name), e))?;
-    Ok(serde_json::from_slice(&bytes).expect("clearance writes JSON"))
-}
-
-/// The folder name of a release in the evidence store: time first, so that names sort by
-/// time, then product and version.
-pub fn record_name(record: &ReleaseRecord) -> String {
-    let time: String = record
-        .time
-        .chars()
-        .map(|c| if c == ':' { '-' } else { c })
-        .collect();
-    format!("{time}_{}-{}", record.product.name, record.product.version)
-}
-
-fn store_release(
-    store: &Path,
-    folder: &Path,
-    record: &ReleaseRecord,
-) -> Result<PathBuf, CommandError> {
-    std::fs::create_dir_all(store).map_err(|e| io_error(store, e))?;
-    let target = store.join(record_name(record));
-    let staging = tempfile::Builder::new()
-        .prefix(".clearance-record-")
-        .tempdir_in(store)
-        .map_err(|e| io_error(store, e))?;
-    for entry in std::fs::read_dir(folder).map_err(|e| io_error(folder, e))? {
-        let entry = entry.map_err(|e| io_error(folder, e))?;
-        std::fs::copy(entry.path(), staging.path().join(entry.file_name()))
-            .map_err(|e| io_error(&entry.path(), e))?;
-    }
-    replace_dir(staging, &target)?;
-    Ok(target)
-}
-
-/// Moves a finished temporary directory to `target`, replacing what was there.
-fn replace_dir(staging: tempfile::TempDir, target: &Path) -> Result<(), CommandError> {
-    let staged = staging.keep();
+/// Puts the finished staging folder at `target` in one step (exchanging it with the old
+/// folder when there is one), then removes the old folder.
+fn put_in_place(staging: Staging, target: &Path) -> Result<(), CommandError> {
+    let staged = staging.finish();
     set_dir_mode(&staged);
-    if target.exists() {
-        let old = target.with_extension("old-clearance");
-        let _ = std::fs::remove_dir_all(&old);
-        std::fs::rename(target, &old).map_err(|e| io_error(target, e))?;
-        std::fs::rename(&staged, target).map_err(|e| io_error(target, e))?;
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(&staged, target).map_err(|e| io_error(target, e))?;
+    let swapped = crate::atomic::swap_dirs(&staged, target).map_err(|e| io_error(target, e))?;
+    if let Some(parent) = target.parent() {
+        crate::atomic::sync_dir(parent).map_err(|e| io_error(parent, e))?;
+    }
+    if swapped {
+        let _ = std::fs::remove_dir_all(&staged);
     }
     Ok(())
 }
-
-#[cfg(unix)]
-fn set_dir_mode(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
-}
-
-#[cfg(not(unix))]
-fn set_dir_mode(_dir: &Path) {}

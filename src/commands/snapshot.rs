@@ -9,7 +9,7 @@ use super::{CommandError, TOOL_NAME, TOOL_VERSION, TimeRequirement, creation_tim
 use crate::attest::instance::TrustedRootChoice;
 use crate::attest::signers::Signers;
 use crate::attest::verify::prepare_verifier;
-use crate::commands::release::Tool;
+use crate::store::record::Tool;
 use crate::diag::Diagnostic;
 use crate::snapshot::model::Manifest;
 use crate::snapshot::period::Period;

@@ -33,12 +33,14 @@
 //!
 //! [`serve_until_signal`] is the `clearance sigstore-dev` command itself.
 //!
-//! Two instances must not share a directory at the same time: each would close the other's
-//! validity periods and interleave log lines.
+//! Two instances never share a directory at the same time ([`lock`]): each would close the
+//! other's validity periods and interleave log lines. The second one to start gets
+//! [`DevError::Busy`].
 
 pub mod fulcio;
 mod http;
 mod keys;
+pub mod lock;
 mod merkle;
 pub mod oidc;
 pub mod rekor;
@@ -71,6 +73,8 @@ pub struct DevOptions {
     pub port: u16,
     /// The GitHub Actions job the instance's tokens describe.
     pub identity: GitHubIdentity,
+    /// Whom it serves: recorded in its directory's lock file for other runs to see.
+    pub role: lock::Role,
 }
 
 impl DevOptions {
@@ -80,6 +84,7 @@ impl DevOptions {
             dir: dir.into(),
             port: 0,
             identity: GitHubIdentity::default(),
+            role: lock::Role::Server,
         }
     }
 }
@@ -115,6 +120,12 @@ pub enum DevError {
     /// The trust files could not be written.
     #[error(transparent)]
     Trust(#[from] trust::TrustError),
+    /// Another live instance uses the directory.
+    #[error(
+        "another local Sigstore instance is running in {0} (see {lock} there)",
+        lock = lock::LOCK_FILE
+    )]
+    Busy(PathBuf),
     /// The async runtime or its thread could not be started.
     #[error("cannot start the server runtime: {0}")]
     Runtime(std::io::Error),
@@ -217,6 +228,7 @@ impl DevInstance {
 /// A running instance on the current tokio runtime.
 pub struct DevServer {
     instance: DevInstance,
+    _lock: std::fs::File,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -237,6 +249,13 @@ impl DevServer {
             path: options.dir.clone(),
             source,
         })?;
+        let dir_error = |source| DevError::Dir {
+            path: options.dir.clone(),
+            source,
+        };
+        let lock = lock::take(&options.dir, options.role)
+            .map_err(dir_error)?
+            .ok_or_else(|| DevError::Busy(options.dir.clone()))?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, options.port));
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -280,6 +299,7 @@ impl DevServer {
                 dir: options.dir,
                 files,
             },
+            _lock: lock,
             stop,
             task,
         })

@@ -11,7 +11,7 @@ use crate::attest::policy::{IdentityPolicy, Policy};
 use crate::attest::verify::{
     Artifact, BundleKind, Signer, Verified, Verifier, VerifyError, verify_with,
 };
-use crate::commands::release::{AttestationRecord, RELEASE_FILE};
+use crate::store::record::{AttestationRecord, RELEASE_FILE};
 
 /// What checking a release found.
 #[derive(Debug, Clone, Default)]

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use crate::attest::policy::IdentityPolicy;
 use crate::attest::signers::{SignerSpec, Signers};
 use crate::attest::verify::{Artifact, Signer, Verifier};
-use crate::commands::release::{FileRecord, ReleaseRecord, Tool};
+use crate::store::record::{FileRecord, ReleaseRecord, Tool};
 use crate::diag::Diagnostic;
 use model::{
     MANIFEST_BUNDLE, MANIFEST_FILE, Manifest, PAGE_FILE, Problem, RELEASES_DIR, ReleaseEntry,

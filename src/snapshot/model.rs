@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::period::Period;
 use crate::attest::signers::SignerSpec;
-use crate::commands::release::{FileRecord, Product, Tool};
+use crate::store::record::{FileRecord, Product, Tool};
 
 /// Schema name of `manifest.json`.
 pub const SNAPSHOT_SCHEMA: &str = "clearance-snapshot/1";

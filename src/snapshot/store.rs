@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::period::parse_time;
-use crate::commands::release::{RELEASE_FILE, ReleaseRecord};
+use crate::store::record::{RELEASE_FILE, ReleaseRecord};
 use crate::diag::{Diagnostic, Location};
 
 /// One release folder, read whole.
