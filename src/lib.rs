@@ -10,6 +10,7 @@
 
 pub mod atomic;
 pub mod attest;
+pub mod bounded;
 pub mod commands;
 pub mod diag;
 pub mod evidence;

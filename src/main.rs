@@ -398,6 +398,15 @@ struct SnapshotVerifyArgs {
     /// recorded (a snapshot made with --allow-failures).
     #[arg(long)]
     allow_failures: bool,
+    /// The largest file the archive may hold (bytes, or with K, M, G, T: 1024-based).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = clearance::snapshot::archive::parse_size)]
+    max_entry_size: u64,
+    /// The most the archive may unpack to, all files together.
+    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = clearance::snapshot::archive::parse_size)]
+    max_total_size: u64,
+    /// The most uncompressed bytes per compressed byte (checked past the first 16 MiB).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    max_ratio: u64,
 }
 
 /// Who may sign, for `snapshot`: one identity from flags, or a signers file.
@@ -1095,7 +1104,12 @@ fn count(n: usize, noun: &str) -> String {
 fn run_snapshot_verify(args: &SnapshotVerifyArgs) -> anyhow::Result<Verdict> {
     let signers = args.signers.signers()?;
     let trusted_root = trusted_root_choice(args.trusted_root.as_ref(), &args.sigstore)?;
-    let report = commands::snapshot::verify(&args.file, &signers, &trusted_root)?;
+    let limits = clearance::snapshot::archive::Limits {
+        max_entry: args.max_entry_size,
+        max_total: args.max_total_size,
+        max_ratio: args.max_ratio,
+    };
+    let report = commands::snapshot::verify(&args.file, &limits, &signers, &trusted_root)?;
     let mut text = format!(
         "{}: snapshot of {} ({})\n",
         args.file.display(),

@@ -56,9 +56,23 @@ pub enum Existing {
 /// replaces (or `rw-r--r--`); a link is followed to the file it names; a device, FIFO,
 /// socket or terminal is written through.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_streamed(path, |out| out.write_all(bytes))
+}
+
+/// Like [`write_atomically`], for output too large to hold: `fill` writes it into the
+/// temporary file (or straight through a device), and nothing is renamed into place unless
+/// it succeeds.
+pub fn write_streamed(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     match target_of(path)? {
-        Target::Replace(file) => write_through_temporary(&file, bytes, Existing::Replace),
-        Target::WriteThrough => write_in_place(path, bytes),
+        Target::Replace(file) => replace_through_temporary(&file, fill, Existing::Replace),
+        Target::WriteThrough => {
+            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+            fill(&mut file)?;
+            file.flush()
+        }
     }
 }
 
@@ -119,14 +133,6 @@ fn is_kernel_path(path: &Path) -> bool {
     path.starts_with("/proc") || path.starts_with("/dev")
 }
 
-/// Writes into what is at `path` without replacing it (appending, so that a file reached
-/// through `/dev/stdout` is written where the shell left it).
-fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
-    file.write_all(bytes)?;
-    file.flush()
-}
-
 /// Like [`write_atomically`], but for a file that must not exist yet: when `existing` is
 /// [`Existing::Keep`] the rename fails if something appeared at `path` in the meantime.
 pub fn write_through_temporary(
@@ -134,15 +140,27 @@ pub fn write_through_temporary(
     bytes: &[u8],
     existing: Existing,
 ) -> std::io::Result<()> {
+    replace_through_temporary(path, |out| out.write_all(bytes), existing)
+}
+
+fn replace_through_temporary(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    existing: Existing,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".clearance-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    let mut out = std::io::BufWriter::new(tmp);
+    fill(&mut out)?;
+    let tmp = out
+        .into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
     let permissions = match std::fs::metadata(path) {
         Ok(existing) => existing.permissions(),
         Err(_) => default_permissions(),
@@ -237,9 +255,16 @@ mod tests {
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success());
-        let null = if made { null } else { PathBuf::from("/dev/null") };
+        let null = if made {
+            null
+        } else {
+            PathBuf::from("/dev/null")
+        };
         written_through(&null, FileTypeExt::is_char_device);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), usize::from(made));
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            usize::from(made)
+        );
     }
 
     #[cfg(unix)]
@@ -248,8 +273,12 @@ mod tests {
         use std::os::unix::fs::FileTypeExt;
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("fifo");
-        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::from_raw_mode(0o600))
-            .unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
         let reader = {
             let fifo = fifo.clone();
             std::thread::spawn(move || std::fs::read(fifo).unwrap())
@@ -272,7 +301,10 @@ mod tests {
         let dangling = dir.path().join("dangling.json");
         std::os::unix::fs::symlink("made.json", &dangling).unwrap();
         written_through(&dangling, std::fs::FileType::is_symlink);
-        assert_eq!(std::fs::read(dir.path().join("made.json")).unwrap(), b"sbom");
+        assert_eq!(
+            std::fs::read(dir.path().join("made.json")).unwrap(),
+            b"sbom"
+        );
     }
 
     #[test]

@@ -139,7 +139,10 @@ mod tests {
 
         let kept = live.finish();
         assert!(kept.join("f").exists());
-        assert!(!lock_path_of(&kept).exists(), "the lock file goes with the run");
+        assert!(
+            !lock_path_of(&kept).exists(),
+            "the lock file goes with the run"
+        );
     }
 
     #[test]

@@ -208,7 +208,10 @@ fn start_dev_for_run(dir: &Path) -> Result<Option<crate::sigstore_dev::DevHandle
     let cannot_start = |e: DevError| {
         diagnostic(
             "sigstore-dev",
-            format!("cannot start the local Sigstore instance in {}: {e}", dir.display()),
+            format!(
+                "cannot start the local Sigstore instance in {}: {e}",
+                dir.display()
+            ),
             "start it yourself with `clearance sigstore-dev`, or sign with another --sigstore",
         )
     };

@@ -9,11 +9,12 @@ use super::{CommandError, TOOL_NAME, TOOL_VERSION, TimeRequirement, creation_tim
 use crate::attest::instance::TrustedRootChoice;
 use crate::attest::signers::Signers;
 use crate::attest::verify::prepare_verifier;
-use crate::store::record::Tool;
 use crate::diag::Diagnostic;
+use crate::snapshot::archive::Limits;
 use crate::snapshot::model::Manifest;
 use crate::snapshot::period::Period;
 use crate::snapshot::{ArchiveReport, SnapshotError, SnapshotRequest, build, pack, verify_archive};
+use crate::store::record::Tool;
 
 /// What `clearance snapshot` needs.
 pub struct SnapshotCommand<'a> {
@@ -45,7 +46,7 @@ pub struct SnapshotOutput {
     /// Who signed the manifest.
     pub signer: Option<(String, String)>,
     /// The archive's size in bytes.
-    pub size: usize,
+    pub size: u64,
 }
 
 fn diagnostic(code: &'static str, message: String, help: &str) -> CommandError {
@@ -101,8 +102,6 @@ pub fn snapshot(command: &SnapshotCommand<'_>) -> Result<SnapshotOutput, Command
         .map(|signing| signing.sign_blob(&snapshot.manifest_json))
         .transpose()?;
     let mtime = created_at.unix_timestamp().max(0) as u64;
-    let bytes = pack(&snapshot, bundle.as_ref().map(|b| b.json.as_slice()), mtime)
-        .map_err(|e| write_error(&command.output, e))?;
     if let Some(parent) = command
         .output
         .parent()
@@ -110,11 +109,24 @@ pub fn snapshot(command: &SnapshotCommand<'_>) -> Result<SnapshotOutput, Command
     {
         std::fs::create_dir_all(parent).map_err(|e| write_error(&command.output, e))?;
     }
-    crate::output::write_atomically(&command.output, &bytes)
-        .map_err(|e| write_error(&command.output, e))?;
+    let mut size = 0;
+    crate::output::write_streamed(&command.output, |out| {
+        let counted = pack(
+            Counting {
+                inner: out,
+                count: 0,
+            },
+            &snapshot,
+            bundle.as_ref().map(|b| b.json.as_slice()),
+            mtime,
+        )?;
+        size = counted.count;
+        Ok(())
+    })
+    .map_err(|e| write_error(&command.output, e))?;
     Ok(SnapshotOutput {
         path: command.output.clone(),
-        size: bytes.len(),
+        size,
         signer: bundle.map(|b| (b.identity, b.issuer)),
         manifest: snapshot.manifest,
     })
@@ -128,13 +140,32 @@ fn write_error(path: &Path, e: std::io::Error) -> CommandError {
     )
 }
 
-/// Runs `clearance snapshot verify FILE`.
+/// Counts what passes through to `inner`.
+struct Counting<W> {
+    inner: W,
+    count: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Runs `clearance snapshot verify FILE`, reading it within `limits`.
 pub fn verify(
     path: &Path,
+    limits: &Limits,
     signers: &Signers,
     trusted_root: &TrustedRootChoice,
 ) -> Result<ArchiveReport, CommandError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let file = crate::bounded::open_regular(path).map_err(|e| {
         diagnostic(
             "snapshot-read",
             format!("cannot read {}: {e}", path.display()),
@@ -143,5 +174,12 @@ pub fn verify(
     })?;
     let verifier = prepare_verifier(&trusted_root.root)
         .map_err(|e| diagnostic("trusted-root-unusable", e.to_string(), e.help()))?;
-    verify_archive(path, &bytes, &verifier, signers).map_err(CommandError::Attest)
+    verify_archive(
+        path,
+        std::io::BufReader::new(file),
+        limits,
+        &verifier,
+        signers,
+    )
+    .map_err(CommandError::Attest)
 }

@@ -8,12 +8,17 @@
 //! stream. The pieces are cut at fixed offsets, so the bytes stay the same whatever the
 //! number of cores.
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
+use std::path::Path;
+use std::rc::Rc;
 
 use flate2::{Compression, GzBuilder, read::MultiGzDecoder};
 use rayon::prelude::*;
 use tar::{Builder, EntryType, Header};
+
+use crate::bounded::{BoundedError, Streamed, digest_stream};
 
 /// What can go wrong reading an archive.
 #[derive(Debug, thiserror::Error)]
@@ -24,12 +29,93 @@ pub enum ArchiveError {
     /// An entry that a snapshot never holds.
     #[error("unexpected entry `{0}`: {1}")]
     Entry(String, &'static str),
+    /// Over one of the [`Limits`]: reading stopped there.
+    #[error("{0}")]
+    Limit(String),
 }
 
-/// Packs `files` (paths relative to the top folder `top`, `/`-separated) into a `.tar.gz`,
-/// every entry dated `mtime` (seconds since 1970).
-pub fn pack(top: &str, files: &BTreeMap<String, &[u8]>, mtime: u64) -> std::io::Result<Vec<u8>> {
-    let mut tar = Builder::new(ParallelGz::default());
+/// What one archive may hold, so that a small file cannot make the reader use unbounded
+/// memory or time (a header claiming 2^60 bytes, a gzip bomb).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest file, in bytes.
+    pub max_entry: u64,
+    /// The most bytes of all files together, uncompressed.
+    pub max_total: u64,
+    /// The most uncompressed bytes per compressed byte, checked once more than
+    /// [`RATIO_FLOOR`] bytes came out.
+    pub max_ratio: u64,
+}
+
+/// Uncompressed bytes read before the ratio is checked: small archives of small, very
+/// repetitive files stay readable.
+pub const RATIO_FLOOR: u64 = 16 << 20;
+
+impl Default for Limits {
+    /// 1 GiB per file, 16 GiB in all, 100 to 1 at most: a snapshot of SBOMs, reports and
+    /// bundles packs at about 8 to 1; a gzip of zeros packs at about 1000 to 1.
+    fn default() -> Limits {
+        Limits {
+            max_entry: 1 << 30,
+            max_total: 16 << 30,
+            max_ratio: 100,
+        }
+    }
+}
+
+/// A size: bytes, or a number with `K`, `M`, `G` or `T` (1024-based; `KiB`, `MiB`… too).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KIB" => 10,
+        "M" | "MIB" => 20,
+        "G" | "GIB" => 30,
+        "T" | "TIB" => 40,
+        _ => {
+            return Err(format!(
+                "`{text}`: use a number of bytes, or one with K, M, G or T"
+            ));
+        }
+    };
+    let number: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}`: use a number of bytes, or one with K, M, G or T"))?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// What one file of a packed archive holds: bytes in memory, or a file on disk whose size
+/// and digest were taken before (and are checked again as it is copied in).
+#[derive(Debug, Clone, Copy)]
+pub enum Content<'a> {
+    /// Bytes in memory.
+    Bytes(&'a [u8]),
+    /// A file on disk.
+    File {
+        /// Its path.
+        path: &'a Path,
+        /// Its size when it was read before.
+        size: u64,
+        /// Its SHA-256 then.
+        sha256: &'a str,
+    },
+}
+
+/// Packs `files` (paths relative to the top folder `top`, `/`-separated) as a `.tar.gz`
+/// into `out`, every entry dated `mtime` (seconds since 1970). Files on disk are streamed,
+/// and must still have the size and digest recorded for them.
+pub fn pack<W: Write>(
+    out: W,
+    top: &str,
+    files: &BTreeMap<String, Content<'_>>,
+    mtime: u64,
+) -> std::io::Result<W> {
+    let mut tar = Builder::new(ParallelGz::new(out));
     tar.mode(tar::HeaderMode::Deterministic);
     let mut folders = BTreeSet::new();
     folders.insert(top.to_string());
@@ -41,53 +127,127 @@ pub fn pack(top: &str, files: &BTreeMap<String, &[u8]>, mtime: u64) -> std::io::
             folders.insert(prefix.clone());
         }
     }
-    let mut entries: Vec<(String, Option<&[u8]>)> = folders
+    let mut entries: Vec<(String, Option<&Content<'_>>)> = folders
         .into_iter()
         .map(|folder| (format!("{folder}/"), None))
         .collect();
     entries.extend(
         files
             .iter()
-            .map(|(path, bytes)| (format!("{top}/{path}"), Some(*bytes))),
+            .map(|(path, content)| (format!("{top}/{path}"), Some(content))),
     );
     entries.sort_by(|a, b| a.0.cmp(&b.0));
-    for (path, bytes) in entries {
+    for (path, content) in entries {
         let mut header = Header::new_gnu();
         header.set_mtime(mtime);
         header.set_uid(0);
         header.set_gid(0);
-        match bytes {
+        match content {
             None => {
                 header.set_entry_type(EntryType::Directory);
                 header.set_mode(0o755);
                 header.set_size(0);
                 tar.append_data(&mut header, &path, std::io::empty())?;
             }
-            Some(bytes) => {
+            Some(content) => {
                 header.set_entry_type(EntryType::Regular);
                 header.set_mode(0o644);
-                header.set_size(bytes.len() as u64);
-                tar.append_data(&mut header, &path, bytes)?;
+                append_file(&mut tar, &mut header, &path, content)?;
             }
         }
     }
     tar.into_inner()?.finish()
 }
 
-/// Size of the pieces compressed independently.
-const PIECE: usize = 4 << 20;
-/// How many pieces are gathered before compressing them together.
-const BATCH: usize = 16;
-
-/// A writer compressing what it is given into gzip members of [`PIECE`] bytes each, in
-/// parallel.
-#[derive(Default)]
-struct ParallelGz {
-    pending: Vec<u8>,
-    out: Vec<u8>,
+fn append_file<W: Write>(
+    tar: &mut Builder<ParallelGz<W>>,
+    header: &mut Header,
+    path: &str,
+    content: &Content<'_>,
+) -> std::io::Result<()> {
+    match *content {
+        Content::Bytes(bytes) => {
+            header.set_size(bytes.len() as u64);
+            tar.append_data(header, path, bytes)
+        }
+        Content::File {
+            path: source,
+            size,
+            sha256,
+        } => {
+            let changed = || {
+                std::io::Error::other(format!(
+                    "{} changed while the snapshot was being made; run it again",
+                    source.display()
+                ))
+            };
+            let file = crate::bounded::open_regular(source).map_err(|e| match e {
+                crate::bounded::BoundedError::Io(e) => e,
+                _ => changed(),
+            })?;
+            header.set_size(size);
+            let mut reader = HashingReader::new(std::io::BufReader::new(file).take(size));
+            tar.append_data(header, path, &mut reader)?;
+            if reader.count != size || reader.hex() != sha256 {
+                return Err(changed());
+            }
+            Ok(())
+        }
+    }
 }
 
-impl ParallelGz {
+/// A reader that hashes and counts what passes through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+    count: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: sha2::Sha256::default(),
+            count: 0,
+        }
+    }
+
+    fn hex(&self) -> String {
+        use sha2::Digest;
+        hex::encode(self.hasher.clone().finalize())
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// Size of the pieces compressed independently.
+const PIECE: usize = 4 << 20;
+
+/// A writer compressing what it is given into gzip members of [`PIECE`] bytes each, in
+/// parallel, a few pieces per core at a time, writing each batch to `out` as it is done.
+struct ParallelGz<W> {
+    pending: Vec<u8>,
+    batch: usize,
+    out: W,
+}
+
+impl<W: Write> ParallelGz<W> {
+    fn new(out: W) -> Self {
+        ParallelGz {
+            pending: Vec::new(),
+            batch: PIECE * 2 * rayon::current_num_threads().max(1),
+            out,
+        }
+    }
+
     /// Compresses the whole pieces pending (and, at the end, the rest).
     fn compress(&mut self, all: bool) -> std::io::Result<()> {
         let whole = if all {
@@ -106,22 +266,23 @@ impl ParallelGz {
             })
             .collect::<std::io::Result<Vec<Vec<u8>>>>()?;
         for member in members {
-            self.out.extend_from_slice(&member);
+            self.out.write_all(&member)?;
         }
         self.pending.drain(..whole);
         Ok(())
     }
 
-    fn finish(mut self) -> std::io::Result<Vec<u8>> {
+    fn finish(mut self) -> std::io::Result<W> {
         self.compress(true)?;
+        self.out.flush()?;
         Ok(self.out)
     }
 }
 
-impl Write for ParallelGz {
+impl<W: Write> Write for ParallelGz<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.pending.extend_from_slice(buf);
-        if self.pending.len() >= PIECE * BATCH {
+        if self.pending.len() >= self.batch {
             self.compress(false)?;
         }
         Ok(buf.len())
@@ -132,50 +293,86 @@ impl Write for ParallelGz {
     }
 }
 
-/// The files of a `.tar.gz` made by [`pack`]: the top folder's name, and each file by its
-/// path under it. Links, devices, absolute paths, `..` and files outside the one top folder
-/// are refused, so nothing in an archive can point outside it.
-pub fn unpack(bytes: &[u8]) -> Result<(String, BTreeMap<String, Vec<u8>>), ArchiveError> {
-    let unreadable = |e: std::io::Error| ArchiveError::Unreadable(e.to_string());
-    let mut archive = tar::Archive::new(MultiGzDecoder::new(bytes));
+/// A file read from an archive: its path under the top folder, digest, size, and bytes when
+/// kept.
+#[derive(Debug)]
+pub struct ArchiveFile {
+    /// The path under the top folder, `/`-separated.
+    pub path: String,
+    /// What was read.
+    pub content: Streamed,
+}
+
+/// Reads a `.tar.gz` made by [`pack`] as it streams, giving each file to `each` in archive
+/// order, hashed, with its bytes when `keep` says so (up to
+/// [`crate::snapshot::store::KEEP_CAP`]). Returns the top folder's name.
+///
+/// Links, devices, absolute paths, `..` and files outside the one top folder are refused,
+/// so nothing in an archive can point outside it. Sizes claimed by headers are never
+/// trusted: reading stops with [`ArchiveError::Limit`] at the first file over
+/// `limits.max_entry`, once everything read passes `limits.max_total`, or when the
+/// compression ratio passes `limits.max_ratio`.
+pub fn read_archive<R: Read>(
+    input: R,
+    limits: &Limits,
+    keep: impl Fn(&str) -> bool,
+    mut each: impl FnMut(ArchiveFile) -> Result<(), ArchiveError>,
+) -> Result<String, ArchiveError> {
+    let compressed = Rc::new(Cell::new(0u64));
+    let tripped = Rc::new(RefCell::new(None));
+    let guard = Guard {
+        inner: MultiGzDecoder::new(Counted {
+            inner: input,
+            count: Rc::clone(&compressed),
+        }),
+        compressed,
+        out: 0,
+        limits: *limits,
+        tripped: Rc::clone(&tripped),
+    };
+    let failed = |e: std::io::Error| match tripped.borrow_mut().take() {
+        Some(limit) => ArchiveError::Limit(limit),
+        None => ArchiveError::Unreadable(e.to_string()),
+    };
+    let mut archive = tar::Archive::new(guard);
     let mut top: Option<String> = None;
-    let mut files = BTreeMap::new();
-    for entry in archive.entries().map_err(unreadable)? {
-        let mut entry = entry.map_err(unreadable)?;
-        let path = entry.path().map_err(unreadable)?.into_owned();
+    let mut seen = BTreeSet::new();
+    for entry in archive.entries().map_err(failed)? {
+        let mut entry = entry.map_err(failed)?;
+        let path = entry.path().map_err(failed)?.into_owned();
+        let (first, rest) = checked_path(&path)?;
         let shown = path.display().to_string();
-        let mut parts = Vec::new();
-        for component in path.components() {
-            match component {
-                std::path::Component::Normal(part) => {
-                    parts.push(part.to_string_lossy().into_owned());
-                }
-                _ => {
-                    return Err(ArchiveError::Entry(
-                        shown,
-                        "paths must be relative, without ..",
-                    ));
-                }
-            }
-        }
-        let Some((first, rest)) = parts.split_first() else {
-            return Err(ArchiveError::Entry(shown, "empty path"));
-        };
         match &top {
-            Some(t) if t != first => {
+            Some(t) if *t != first => {
                 return Err(ArchiveError::Entry(shown, "outside the snapshot's folder"));
             }
             Some(_) => {}
-            None => top = Some(first.clone()),
+            None => top = Some(first),
         }
         match entry.header().entry_type() {
             EntryType::Directory => {}
             EntryType::Regular if !rest.is_empty() => {
-                let mut content = Vec::with_capacity(entry.size() as usize);
-                entry.read_to_end(&mut content).map_err(unreadable)?;
-                if files.insert(rest.join("/"), content).is_some() {
+                let claimed = entry.header().size().map_err(failed)?;
+                if claimed > limits.max_entry {
+                    return Err(ArchiveError::Limit(format!(
+                        "`{shown}` claims {claimed} bytes, over the {} a file may hold \
+                         (--max-entry-size)",
+                        limits.max_entry
+                    )));
+                }
+                if !seen.insert(rest.clone()) {
                     return Err(ArchiveError::Entry(shown, "appears twice"));
                 }
+                let keep_cap = keep(&rest).then_some(crate::snapshot::store::KEEP_CAP);
+                let content =
+                    digest_stream(&mut entry, limits.max_entry, keep_cap).map_err(|e| match e {
+                        BoundedError::Io(e) => failed(e),
+                        other => ArchiveError::Unreadable(other.to_string()),
+                    })?;
+                each(ArchiveFile {
+                    path: rest,
+                    content,
+                })?;
             }
             _ => {
                 return Err(ArchiveError::Entry(
@@ -185,32 +382,147 @@ pub fn unpack(bytes: &[u8]) -> Result<(String, BTreeMap<String, Vec<u8>>), Archi
             }
         }
     }
-    let top = top.ok_or_else(|| ArchiveError::Unreadable("the archive is empty".to_string()))?;
-    Ok((top, files))
+    top.ok_or_else(|| ArchiveError::Unreadable("the archive is empty".to_string()))
+}
+
+/// The top folder and the rest of an entry's path, refusing absolute paths and `..`.
+fn checked_path(path: &Path) -> Result<(String, String), ArchiveError> {
+    let shown = path.display().to_string();
+    let mut parts = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::Normal(part) => {
+                parts.push(part.to_string_lossy().into_owned());
+            }
+            _ => {
+                return Err(ArchiveError::Entry(
+                    shown,
+                    "paths must be relative, without ..",
+                ));
+            }
+        }
+    }
+    let Some((first, rest)) = parts.split_first() else {
+        return Err(ArchiveError::Entry(shown, "empty path"));
+    };
+    Ok((first.clone(), rest.join("/")))
+}
+
+/// Counts the compressed bytes read.
+struct Counted<R> {
+    inner: R,
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Stops decompression once the total or the ratio passes its limit, saying which.
+struct Guard<R> {
+    inner: R,
+    compressed: Rc<Cell<u64>>,
+    out: u64,
+    limits: Limits,
+    tripped: Rc<RefCell<Option<String>>>,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        let limit = if self.out > self.limits.max_total {
+            Some(format!(
+                "the archive unpacks to more than {} bytes (--max-total-size)",
+                self.limits.max_total
+            ))
+        } else if self.out > RATIO_FLOOR
+            && self.out / self.compressed.get().max(1) > self.limits.max_ratio
+        {
+            Some(format!(
+                "the archive unpacks to over {} times its compressed size ({} bytes from {}): \
+                 a compression bomb, not a snapshot (--max-ratio)",
+                self.limits.max_ratio,
+                self.out,
+                self.compressed.get()
+            ))
+        } else {
+            None
+        };
+        match limit {
+            Some(message) => {
+                *self.tripped.borrow_mut() = Some(message.clone());
+                Err(std::io::Error::other(message))
+            }
+            None => Ok(n),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    type ReadBack = (String, BTreeMap<String, Streamed>);
+
+    fn read_all(bytes: &[u8], limits: &Limits) -> Result<ReadBack, ArchiveError> {
+        let mut files = BTreeMap::new();
+        let top = read_archive(
+            bytes,
+            limits,
+            |_| true,
+            |file| {
+                files.insert(file.path, file.content);
+                Ok(())
+            },
+        )?;
+        Ok((top, files))
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut gz = GzBuilder::new().write(Vec::new(), Compression::fast());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    }
+
     #[test]
     fn the_same_files_give_the_same_bytes_and_read_back() {
         let a = b"alpha".to_vec();
         // Large enough to span several gzip members.
         let b: Vec<u8> = (0..9_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let on_disk = dir.path().join("b.bin");
+        std::fs::write(&on_disk, &b).unwrap();
+        let b_sha = crate::license::sha256_hex(&b);
         let long = "x".repeat(180);
-        let mut files: BTreeMap<String, &[u8]> = BTreeMap::new();
-        files.insert("releases/r1/a.json".into(), &a);
-        files.insert(format!("releases/{long}/b.bin"), &b);
-        files.insert("manifest.json".into(), &a);
-        let one = pack("snapshot-2026-Q4", &files, 1_790_000_000).unwrap();
-        let two = pack("snapshot-2026-Q4", &files, 1_790_000_000).unwrap();
-        assert_eq!(one, two);
-        assert_ne!(one, pack("snapshot-2026-Q4", &files, 1).unwrap());
-        let (top, read) = unpack(&one).unwrap();
+        let mut files: BTreeMap<String, Content<'_>> = BTreeMap::new();
+        files.insert("releases/r1/a.json".into(), Content::Bytes(&a));
+        files.insert(
+            format!("releases/{long}/b.bin"),
+            Content::File {
+                path: &on_disk,
+                size: b.len() as u64,
+                sha256: &b_sha,
+            },
+        );
+        files.insert("manifest.json".into(), Content::Bytes(&a));
+        let packed = |mtime| pack(Vec::new(), "snapshot-2026-Q4", &files, mtime).unwrap();
+        let one = packed(1_790_000_000);
+        assert_eq!(one, packed(1_790_000_000));
+        assert_ne!(one, packed(1));
+        let (top, read) = read_all(&one, &Limits::default()).unwrap();
         assert_eq!(top, "snapshot-2026-Q4");
         assert_eq!(read.len(), 3);
-        assert_eq!(read[&format!("releases/{long}/b.bin")], b);
+        let big = &read[&format!("releases/{long}/b.bin")];
+        assert_eq!(
+            (big.sha256.as_str(), big.size),
+            (b_sha.as_str(), b.len() as u64)
+        );
+        assert_eq!(big.kept.as_deref(), Some(b.as_slice()));
 
         // Entries are sorted, owned by 0:0, nameless, all dated alike.
         let mut archive = tar::Archive::new(MultiGzDecoder::new(one.as_slice()));
@@ -226,6 +538,11 @@ mod tests {
         let mut sorted = seen.clone();
         sorted.sort();
         assert_eq!(seen, sorted);
+
+        // A file that changed since it was hashed is never packed.
+        std::fs::write(&on_disk, b"changed").unwrap();
+        let err = pack(Vec::new(), "s", &files, 1).unwrap_err();
+        assert!(err.to_string().contains("changed while"), "{err}");
     }
 
     #[test]
@@ -234,7 +551,6 @@ mod tests {
         {
             let mut tar = Builder::new(&mut bytes);
             let mut header = Header::new_gnu();
-            header.set_size(1);
             header.set_entry_type(EntryType::Symlink);
             header.set_link_name("/etc/passwd").unwrap();
             header.set_size(0);
@@ -242,13 +558,67 @@ mod tests {
                 .unwrap();
             tar.finish().unwrap();
         }
-        let mut gz = GzBuilder::new().write(Vec::new(), Compression::fast());
-        gz.write_all(&bytes).unwrap();
-        let packed = gz.finish().unwrap();
-        assert!(matches!(unpack(&packed), Err(ArchiveError::Entry(..))));
+        let limits = Limits::default();
         assert!(matches!(
-            unpack(b"not gzip"),
+            read_all(&gzip(&bytes), &limits),
+            Err(ArchiveError::Entry(..))
+        ));
+        assert!(matches!(
+            read_all(b"not gzip", &limits),
             Err(ArchiveError::Unreadable(_))
         ));
+    }
+
+    #[test]
+    fn a_header_claiming_an_exabyte_is_refused_before_reading() {
+        let mut header = Header::new_gnu();
+        header.set_path("top/huge").unwrap();
+        header.set_entry_type(EntryType::Regular);
+        header.set_size(1 << 60);
+        header.set_cksum();
+        let tiny = gzip(header.as_bytes());
+        assert!(tiny.len() < 100, "{} bytes", tiny.len());
+        let err = read_all(&tiny, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(&err, ArchiveError::Limit(m) if m.contains("--max-entry-size")),
+            "{err}"
+        );
+        // Under a cap that allows it, the missing bytes are a damaged archive, not a panic.
+        let open = Limits {
+            max_entry: u64::MAX,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            read_all(&tiny, &open),
+            Err(ArchiveError::Unreadable(_))
+        ));
+    }
+
+    #[test]
+    fn a_compression_bomb_stops_at_the_ratio_and_the_total() {
+        let zeros = vec![0u8; 64 << 20];
+        let mut builder = Builder::new(Vec::new());
+        let mut header = Header::new_gnu();
+        header.set_entry_type(EntryType::Regular);
+        header.set_size(zeros.len() as u64);
+        builder
+            .append_data(&mut header, "top/zeros", zeros.as_slice())
+            .unwrap();
+        let bomb = gzip(&builder.into_inner().unwrap());
+        let err = read_all(&bomb, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(&err, ArchiveError::Limit(m) if m.contains("--max-ratio")),
+            "{err}"
+        );
+        let small_total = Limits {
+            max_total: 1 << 20,
+            max_ratio: u64::MAX,
+            ..Limits::default()
+        };
+        let err = read_all(&bomb, &small_total).unwrap_err();
+        assert!(
+            matches!(&err, ArchiveError::Limit(m) if m.contains("--max-total-size")),
+            "{err}"
+        );
     }
 }

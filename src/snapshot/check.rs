@@ -158,8 +158,18 @@ fn check_attestation(
         );
         return status;
     };
+    let Some(bytes) = bundle.bytes.as_deref() else {
+        let message = format!(
+            "{} is larger than {} MiB: not a bundle clearance wrote, and not verified",
+            attestation.file,
+            super::store::KEEP_CAP >> 20
+        );
+        status.detail = Some(message.clone());
+        check.problem(release, &attestation.file, "bundle-invalid", message);
+        return status;
+    };
     let path = Path::new(&release.folder).join(&attestation.file);
-    match verify_any(verifier, &path, &bundle.bytes, &first, signers) {
+    match verify_any(verifier, &path, bytes, &first, signers) {
         Ok(verified) => {
             if let Signer::Certificate(cert) = &verified.signer {
                 status.signer = Some(cert.identity.clone());

@@ -201,7 +201,10 @@ mod tests {
         assert!(matches!(first, Recorded::New(_)) && matches!(second, Recorded::New(_)));
         assert_ne!(first.path(), second.path());
         assert_eq!(std::fs::read(first.path().join("NOTICE")).unwrap(), b"pass");
-        assert_eq!(std::fs::read(second.path().join("NOTICE")).unwrap(), b"fail");
+        assert_eq!(
+            std::fs::read(second.path().join("NOTICE")).unwrap(),
+            b"fail"
+        );
 
         let again = store.record(out.path(), &fail, now).unwrap();
         assert_eq!(again, Recorded::Already(second.path().to_path_buf()));

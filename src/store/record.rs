@@ -82,7 +82,6 @@ pub struct FileRecord {
     pub sha256: String,
 }
 
-
 impl ReleaseRecord {
     /// `release.json`'s bytes: pretty JSON and a final newline.
     pub fn to_json(&self) -> Vec<u8> {
@@ -167,7 +166,10 @@ mod tests {
             id.starts_with("2026-10-02T09-30-00.123456789Z_app-1.0.0_"),
             "{id}"
         );
-        assert_eq!(id.len(), "2026-10-02T09-30-00.123456789Z_app-1.0.0_".len() + 16);
+        assert_eq!(
+            id.len(),
+            "2026-10-02T09-30-00.123456789Z_app-1.0.0_".len() + 16
+        );
         assert_eq!(id, record_id(&one, &one.to_json()), "stable");
         let mut other = one.clone();
         other.verdict = "fail".into();

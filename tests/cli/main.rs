@@ -10,6 +10,7 @@ mod evidence;
 mod graph;
 mod help;
 mod init;
+mod integrity;
 mod net;
 mod notice;
 mod own_files;

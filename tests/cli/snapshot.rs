@@ -22,13 +22,13 @@ const RELEASE_EPOCHS: [&str; 3] = ["1791000000", "1792000000", "1793000000"];
 const SNAPSHOT_EPOCH: &str = "1795000000";
 
 /// One version of the fixture workspace: `snapapp` and its path dependencies.
-struct Version<'a> {
+pub(crate) struct Version<'a> {
     app: &'a str,
     alpha_license: &'a str,
     with_beta: bool,
 }
 
-const VERSIONS: [Version<'static>; 3] = [
+pub(crate) const VERSIONS: [Version<'static>; 3] = [
     Version {
         app: "1.0.0",
         alpha_license: "MIT",
@@ -71,7 +71,7 @@ fn package(name: &str, version: &str, license: &str) -> String {
 
 /// Writes `version` of the workspace into `ws` and locks it (path dependencies only: no
 /// registry, no network).
-fn workspace(ws: &Path, version: &Version<'_>) {
+pub(crate) fn workspace(ws: &Path, version: &Version<'_>) {
     let mut manifest = package("snapapp", version.app, "MIT");
     manifest.push_str("publish = false\n\n[dependencies]\nalpha = { path = \"alpha\" }\n");
     if version.with_beta {
@@ -135,7 +135,7 @@ fn three_releases(dev: &DevHandle, dir: &Path, store: &Path, third_token: Option
 
 /// `clearance snapshot --period 2026-Q4` of `store` as the instance's own job, allowing the
 /// instance's default identity.
-fn snapshot(dev: &DevHandle, store: &Path, output: &Path, extra: &[&str]) -> Output {
+pub(crate) fn snapshot(dev: &DevHandle, store: &Path, output: &Path, extra: &[&str]) -> Output {
     in_github_job(dev)
         .env("SOURCE_DATE_EPOCH", SNAPSHOT_EPOCH)
         .args(["snapshot", "--period", "2026-Q4", "--evidence"])
@@ -191,7 +191,7 @@ fn untar(archive: &Path, into: &Path) -> PathBuf {
     into.join("snapshot-2026-Q4")
 }
 
-fn json(path: &Path) -> serde_json::Value {
+pub(crate) fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
@@ -347,21 +347,35 @@ fn a_quarter_of_signed_releases_makes_a_verified_deterministic_snapshot() {
 
     // A changed byte in the packed archive is caught by `snapshot verify`.
     let tampered = dir.path().join("tampered.tar.gz");
-    let (top, mut files) =
-        clearance::snapshot::archive::unpack(&std::fs::read(&archive).unwrap()).unwrap();
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let top = clearance::snapshot::archive::read_archive(
+        std::fs::File::open(&archive).unwrap(),
+        &clearance::snapshot::archive::Limits::default(),
+        |_| true,
+        |file| {
+            files.insert(file.path, file.content.kept.unwrap());
+            Ok(())
+        },
+    )
+    .unwrap();
     let notice = files
         .keys()
         .find(|p| p.ends_with("/NOTICE"))
         .unwrap()
         .clone();
     files.get_mut(&notice).unwrap()[0] ^= 1;
-    let refs: BTreeMap<String, &[u8]> = files
+    let refs: BTreeMap<String, clearance::snapshot::archive::Content<'_>> = files
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_slice()))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                clearance::snapshot::archive::Content::Bytes(v.as_slice()),
+            )
+        })
         .collect();
     std::fs::write(
         &tampered,
-        clearance::snapshot::archive::pack(&top, &refs, 0).unwrap(),
+        clearance::snapshot::archive::pack(Vec::new(), &top, &refs, 0).unwrap(),
     )
     .unwrap();
     let out = snapshot_verify(&dev, &tampered, &[]);
