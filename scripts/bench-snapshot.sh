@@ -51,3 +51,5 @@ ls -l "$scratch/snapshot.tar.gz"
 echo "snapshot peak memory: $(awk -F': ' '/Maximum resident/ {print $2}' "$scratch/time.txt") KiB"
 verify=("$bin" snapshot verify "$scratch/snapshot.tar.gz" --sigstore dev --identity "$san" --issuer "$issuer")
 hyperfine --warmup 1 --min-runs 5 --command-name "snapshot verify" "$(printf '%q ' "${verify[@]}")"
+/usr/bin/time -v "${verify[@]}" > /dev/null 2> "$scratch/time-verify.txt" || true
+echo "snapshot verify peak memory: $(awk -F': ' '/Maximum resident/ {print $2}' "$scratch/time-verify.txt") KiB"
