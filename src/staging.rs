@@ -1,7 +1,8 @@
 //! Staging folders: where a folder of output is written before it is renamed into place.
 //!
 //! Each staging folder is named `PREFIX-XXXXXX` and sits beside a lock file
-//! `PREFIX-XXXXXX.lock` that its run holds locked (`flock`) for as long as it lives. The
+//! `PREFIX-XXXXXX.lock`, made and locked (`flock`) before the folder, that its run holds for
+//! as long as it lives. The
 //! kernel drops the lock when the process ends, however it ends, so a later run can tell the
 //! debris of a killed run (lock free) from the folder of a run still going (lock held), and
 //! [`clean_stale`] removes only the former. A folder with no lock file is removed only when
@@ -14,48 +15,82 @@ use std::time::SystemTime;
 /// A staging folder, removed with its lock file when dropped unless [`Staging::finish`]ed.
 #[derive(Debug)]
 pub struct Staging {
-    dir: Option<tempfile::TempDir>,
-    lock_path: PathBuf,
-    _lock: File,
+    dir: PathBuf,
+    finished: bool,
+    lock: tempfile::NamedTempFile,
 }
 
 impl Staging {
-    /// Creates `PREFIX-XXXXXX` in `parent`, locked for this run.
+    /// Creates `PREFIX-XXXXXX` in `parent`, locked for this run. The lock file is made and
+    /// locked first, so the folder is never there without a held lock.
     pub fn create(parent: &Path, prefix: &str) -> std::io::Result<Staging> {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("{prefix}-"))
-            .tempdir_in(parent)?;
-        let lock_path = lock_path_of(dir.path());
-        let lock = File::create(&lock_path)?;
-        lock.try_lock().map_err(std::io::Error::from)?;
-        Ok(Staging {
-            dir: Some(dir),
-            lock_path,
-            _lock: lock,
-        })
+        loop {
+            let lock = tempfile::Builder::new()
+                .prefix(&format!("{prefix}-"))
+                .suffix(".lock")
+                .tempfile_in(parent)?;
+            lock.as_file().try_lock().map_err(std::io::Error::from)?;
+            let dir = dir_path_of(lock.path());
+            match std::fs::create_dir(&dir) {
+                Ok(()) => {
+                    set_private(&dir);
+                    return Ok(Staging {
+                        dir,
+                        finished: false,
+                        lock,
+                    });
+                }
+                // Another run's folder of that name, left without its lock file: try
+                // another name.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The folder.
     pub fn path(&self) -> &Path {
-        self.dir
-            .as_ref()
-            .map_or(Path::new(""), tempfile::TempDir::path)
+        &self.dir
     }
 
-    /// Gives the folder up to the caller (to rename it into place); the lock file goes when
-    /// `self` is dropped.
-    pub fn finish(mut self) -> PathBuf {
-        self.dir
-            .take()
-            .map(tempfile::TempDir::keep)
-            .unwrap_or_default()
+    /// Moves the finished folder into place with `rename` (given the folder's path), still
+    /// holding the lock, so no other run can take it for debris in between. When `rename`
+    /// fails the folder is removed; either way the lock file goes.
+    pub fn rename_with<T>(
+        mut self,
+        rename: impl FnOnce(&Path) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        let moved = rename(&self.dir)?;
+        self.finished = true;
+        Ok(moved)
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.lock_path);
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        // The lock file itself is removed by `NamedTempFile`, after the folder.
+        let _ = &self.lock;
     }
+}
+
+/// Staging folders are private to their run until they are put in place.
+fn set_private(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// The staging folder a lock file stands for: its path without `.lock`.
+fn dir_path_of(lock: &Path) -> PathBuf {
+    let name = lock.file_name().unwrap_or_default().to_string_lossy();
+    lock.with_file_name(name.strip_suffix(".lock").unwrap_or(&name))
 }
 
 fn lock_path_of(dir: &Path) -> PathBuf {
@@ -75,10 +110,21 @@ pub fn clean_stale(parent: &Path, prefix: &str, run_started: SystemTime) -> Vec<
     let mut removed = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with(&start) || name.ends_with(".lock") {
+        if !name.starts_with(&start) {
             continue;
         }
         let path = entry.path();
+        if name.ends_with(".lock") {
+            // A lock file whose folder was never made (a run killed in between).
+            let free = File::open(&path).is_ok_and(|lock| lock.try_lock().is_ok());
+            if free
+                && older_than(&path, run_started)
+                && std::fs::symlink_metadata(dir_path_of(&path)).is_err()
+            {
+                let _ = std::fs::remove_file(&path);
+            }
+            continue;
+        }
         if !entry.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
@@ -96,10 +142,15 @@ fn is_stale(dir: &Path, run_started: SystemTime) -> bool {
     match File::open(lock_path_of(dir)) {
         // The lock stays taken until this handle closes, after the folder is gone.
         Ok(lock) => lock.try_lock().is_ok(),
-        Err(_) => std::fs::symlink_metadata(dir)
-            .and_then(|m| m.modified())
-            .is_ok_and(|modified| modified < run_started),
+        Err(_) => older_than(dir, run_started),
     }
+}
+
+/// Whether `path` was last changed before `time`.
+fn older_than(path: &Path, time: SystemTime) -> bool {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|modified| modified < time)
 }
 
 #[cfg(test)]
@@ -137,10 +188,13 @@ mod tests {
         let earlier = SystemTime::now() - Duration::from_secs(60);
         assert!(clean_stale(parent.path(), ".clearance-release", earlier).is_empty());
 
-        let kept = live.finish();
-        assert!(kept.join("f").exists());
+        let staged = live.path().to_path_buf();
+        let target = parent.path().join("out");
+        live.rename_with(|dir| std::fs::rename(dir, &target))
+            .unwrap();
+        assert!(target.join("f").exists());
         assert!(
-            !lock_path_of(&kept).exists(),
+            !lock_path_of(&staged).exists(),
             "the lock file goes with the run"
         );
     }

@@ -418,9 +418,13 @@ fn policy_text(policy: &Policy) -> Result<String, CommandError> {
 /// Puts the finished staging folder at `target` in one step (exchanging it with the old
 /// folder when there is one), then removes the old folder.
 fn put_in_place(staging: Staging, target: &Path) -> Result<(), CommandError> {
-    let staged = staging.finish();
-    set_dir_mode(&staged);
-    let swapped = crate::atomic::swap_dirs(&staged, target).map_err(|e| io_error(target, e))?;
+    let staged = staging.path().to_path_buf();
+    let swapped = staging
+        .rename_with(|staged| {
+            set_dir_mode(staged);
+            crate::atomic::swap_dirs(staged, target)
+        })
+        .map_err(|e| io_error(target, e))?;
     if let Some(parent) = target.parent() {
         crate::atomic::sync_dir(parent).map_err(|e| io_error(parent, e))?;
     }

@@ -96,19 +96,14 @@ impl FolderStore {
         }
         let staging = Staging::create(&self.root, STAGING_PREFIX).map_err(io(&self.root))?;
         copy_synced(folder, staging.path(), &json)?;
-        let staged = staging.finish();
-        match crate::atomic::rename_exclusive(&staged, &target) {
+        match staging.rename_with(|staged| crate::atomic::rename_exclusive(staged, &target)) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 // Another run recorded the same id between the check and the rename.
-                let _ = std::fs::remove_dir_all(&staged);
                 return already_recorded(&target, &json)?
                     .ok_or(StoreError::Conflict { path: target });
             }
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&staged);
-                return Err(io(&target)(e));
-            }
+            Err(e) => return Err(io(&target)(e)),
         }
         crate::atomic::sync_dir(&self.root).map_err(io(&self.root))?;
         Ok(Recorded::New(target))
