@@ -1,9 +1,13 @@
 //! Diagnostics shared by every module: a location in a source file (path, line, column),
 //! the offending line, a stable code, and a hint saying what to do.
 //!
-//! This module depends on no other module of the crate. Parsers that keep byte offsets turn
-//! them into a [`Location`] with [`Location::from_offset`]; callers render a [`Diagnostic`]
-//! with its `Display` implementation, in the style of `rustc` and `cargo-deny`.
+//! This module depends on no other module of the crate but `term`. Parsers that keep byte
+//! offsets turn them into a [`Location`] with [`Location::from_offset`]; callers render a
+//! [`Diagnostic`] with its `Display` implementation, in the style of `rustc` and
+//! `cargo-deny`. Messages, labels, help, paths and source lines often quote input (a policy
+//! file, an SBOM, an answer of a service), so the rendering shows each of them through
+//! [`crate::term::inert`]: no escape sequence or line break from input reaches a terminal or
+//! a log, and every line starts with fixed text.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -142,22 +146,36 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]: {}", self.severity, self.code, self.message)?;
+        use crate::term::inert;
+        write!(
+            f,
+            "{}[{}]: {}",
+            self.severity,
+            self.code,
+            inert(&self.message)
+        )?;
         if let Some(loc) = &self.location {
             let gutter = loc.line.to_string().len();
             let pad = " ".repeat(gutter);
-            write!(f, "\n{pad}--> {loc}")?;
+            let shown_loc = loc.to_string();
+            write!(f, "\n{pad}--> {}", inert(&shown_loc))?;
             if let Some(src) = &loc.source_line {
-                let shown: String = src.chars().take(200).collect();
-                let caret_pad = " ".repeat(loc.column.saturating_sub(1).min(200));
+                let kept: String = src.chars().take(200).collect();
+                let shown = inert(&kept);
+                // The caret stands under the column as shown: escapes widen what precedes it.
+                let before: String = kept
+                    .chars()
+                    .take(loc.column.saturating_sub(1).min(200))
+                    .collect();
+                let caret_pad = " ".repeat(inert(&before).chars().count());
                 write!(f, "\n{pad} |\n{} | {shown}\n{pad} | {caret_pad}^", loc.line)?;
                 if let Some(label) = &self.label {
-                    write!(f, " {label}")?;
+                    write!(f, " {}", inert(label))?;
                 }
             }
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            write!(f, "\n  = help: {}", inert(help))?;
         }
         Ok(())
     }
@@ -189,6 +207,27 @@ mod tests {
         assert_eq!(
             shown,
             "error[sbom-malformed-json]: expected value\n --> bom.json:2:8\n  |\n2 |   \"a\": x\n  |        ^ here\n  = help: fix the JSON"
+        );
+    }
+
+    #[test]
+    fn input_quoted_in_a_diagnostic_is_inert() {
+        let text = "a = \"\x1b]0;t\x07\" x\n";
+        let loc = Location::from_line_column(Path::new("p\x1b.toml"), text, 1, 14);
+        let d = Diagnostic::error("policy-syntax", "bad `\x1b[2J`\n::error::pwned")
+            .at(loc)
+            .with_label("here\u{202e}")
+            .with_help("see \r::warning::x");
+        let shown = d.to_string();
+        assert!(!shown.contains('\x1b') && !shown.contains('\x07') && !shown.contains('\r'));
+        assert!(!shown.contains('\u{202e}'));
+        assert!(
+            shown.lines().all(|l| !l.trim_start().starts_with("::")),
+            "{shown}"
+        );
+        assert_eq!(
+            shown,
+            "error[policy-syntax]: bad `\\x1b[2J`\\n::error::pwned\n --> p\\x1b.toml:1:14\n  |\n1 | a = \"\\x1b]0;t\\x07\" x\n  |                    ^ here\\u{202e}\n  = help: see \\r::warning::x"
         );
     }
 }

@@ -5,6 +5,9 @@
 //! Registry packages are looked up in the detection cache by their Cargo.lock checksum; only
 //! texts not found there are detected (in parallel), and the detector's license store is loaded
 //! only if some text is not cached, so a warm run costs little more than reading the files.
+//!
+//! A license or NOTICE file that was found but not read (not a regular file, or larger than
+//! the bounded reader's cap) is kept as a [`SkippedFile`], so that `check` reports it.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +18,9 @@ use crate::inventory::{ComponentId, Inventory};
 use crate::license::cache::Cache;
 use crate::license::copyright::copyright_lines;
 use crate::license::detect::{Detection, Detector};
-use crate::license::files::{FileError, FileKind, LicenseFile, find_license_files};
+use crate::license::files::{
+    FileError, FileKind, LicenseFile, PackageFiles, SkippedFile, find_license_files,
+};
 
 /// One file with what was found in it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,6 +46,8 @@ pub struct PackageEvidence {
     pub files: Vec<AnalysedFile>,
     /// A declared `license-file` that was refused (outside the package, or missing).
     pub refused: Option<String>,
+    /// License and NOTICE files found but not read, sorted by path.
+    pub skipped: Vec<SkippedFile>,
 }
 
 impl PackageEvidence {
@@ -124,12 +131,14 @@ fn package_copyrights(text: &str, detection: &Detection) -> Vec<String> {
     found.into_iter().filter(|c| !own.contains(c)).collect()
 }
 
-/// A component's files as read: its id, its checksum, its files, a refused `license-file`.
+/// A component's files as read: its id, its checksum, its files, a refused `license-file`,
+/// the files skipped.
 type Found<'a> = (
     &'a ComponentId,
     Option<&'a str>,
     Vec<LicenseFile>,
     Option<FileError>,
+    Vec<SkippedFile>,
 );
 
 /// Reads and analyses the license files of every component with a source directory.
@@ -142,25 +151,30 @@ pub fn gather_evidence(inventory: &Inventory, cache: &Cache) -> Evidence {
         .par_iter()
         .filter_map(|c| {
             let root = c.source_dir.as_deref()?;
-            let (mut files, refusal) = find_license_files(root, c.license_file.as_deref());
+            let PackageFiles {
+                mut files,
+                mut skipped,
+                refusal,
+            } = find_license_files(root, c.license_file.as_deref());
             // A workspace member's NOTICE is the product's own (often the very file clearance
             // writes), not a dependency's notice to carry.
             if c.workspace_member {
                 files.retain(|f| f.kind != FileKind::Notice);
+                skipped.retain(|f| f.kind != FileKind::Notice);
             }
-            Some((&c.id, c.sha256.as_deref(), files, refusal))
+            Some((&c.id, c.sha256.as_deref(), files, refusal, skipped))
         })
         .collect();
     // Cached detections first; then everything else in one batch, each distinct text once.
     let cached: Vec<Option<Vec<Detection>>> = found
         .par_iter()
-        .map(|(_, sum, files, _)| sum.and_then(|s| cache.get(s, files)))
+        .map(|(_, sum, files, _, _)| sum.and_then(|s| cache.get(s, files)))
         .collect();
     let pending: Vec<&str> = found
         .iter()
         .zip(&cached)
         .filter(|(_, c)| c.is_none())
-        .flat_map(|((_, _, files, _), _)| {
+        .flat_map(|((_, _, files, _, _), _)| {
             files
                 .iter()
                 .filter(|f| f.kind == FileKind::License)
@@ -174,7 +188,7 @@ pub fn gather_evidence(inventory: &Inventory, cache: &Cache) -> Evidence {
     }
     .into_iter();
     let mut packages = BTreeMap::new();
-    for ((id, sum, files, refusal), cached) in found.into_iter().zip(cached) {
+    for ((id, sum, files, refusal, skipped), cached) in found.into_iter().zip(cached) {
         let detections: Vec<Detection> = match cached {
             Some(d) => d,
             None => {
@@ -211,6 +225,7 @@ pub fn gather_evidence(inventory: &Inventory, cache: &Cache) -> Evidence {
             PackageEvidence {
                 files,
                 refused: refusal.map(|e| e.to_string()),
+                skipped,
             },
         );
     }

@@ -1,5 +1,6 @@
-//! Terminal conventions, decided in one place: whether output is coloured, and whether
-//! progress is drawn.
+//! Terminal conventions, decided in one place: whether output is coloured, whether
+//! progress is drawn, and how text from outside (policy files, package metadata, SBOMs,
+//! answers of services) is made inert before it is shown.
 //!
 //! Colour, strongest rule first: `--color always|never`; then `CLICOLOR_FORCE` set to
 //! anything but empty or `0` turns colours on; then `NO_COLOR` set to anything but empty
@@ -12,7 +13,9 @@
 //! is tested without a terminal; the caller reads them with [`TermEnv::from_process`] and
 //! `std::io::IsTerminal`.
 
+use std::borrow::Cow;
 use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -108,9 +111,115 @@ pub fn color_flag(args: &[OsString]) -> ColorWhen {
     when
 }
 
+/// Whether `c` must not reach a terminal or a log as itself: C0 controls (line breaks and
+/// tabs included), DEL, C1 controls, the Unicode line and paragraph separators, the bidi
+/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the bidi marks
+/// (U+200E, U+200F, U+061C), which reorder what a terminal shows. [`inert`] escapes
+/// exactly these.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{61c}'
+        )
+}
+
+/// `text` made inert for a terminal or a log: every character a terminal or a log reader
+/// would act on instead of showing it is written as a visible escape. `\n`, `\r` and `\t`
+/// stay readable as such, other C0 controls and DEL become `\x1b`-style escapes, and C1
+/// controls, line separators and bidi controls become `\u{202e}`-style escapes.
+///
+/// Since no line break survives, text from outside can neither start a line of its own
+/// (where a CI runner would read `::error::…` as a command) nor carry escape sequences that
+/// retitle the terminal, move the cursor or reorder what is shown. Text without such
+/// characters is returned as it is, without copying.
+pub fn inert(text: &str) -> Cow<'_, str> {
+    let Some(first) = text.find(is_unsafe) else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push_str(&text[..first]);
+    for c in text[first..].chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inert_text_is_unchanged_and_not_copied() {
+        for text in ["", "plain ascii", "é ü 漢字 ✓ → emoji 🦀", "C:\\path\\x1b"] {
+            assert!(
+                matches!(inert(text), Cow::Borrowed(t) if t == text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn line_breaks_and_c0_controls_are_escaped() {
+        assert_eq!(inert("a\nb\r\nc\td"), "a\\nb\\r\\nc\\td");
+        assert_eq!(
+            inert("ok\n::error::pwned"),
+            "ok\\n::error::pwned",
+            "outside text cannot start a line"
+        );
+        assert_eq!(inert("\x1b]0;title\x07"), "\\x1b]0;title\\x07");
+        assert_eq!(inert("\x1b[2J\x1b[1;32m✓ ok"), "\\x1b[2J\\x1b[1;32m✓ ok");
+        assert_eq!(inert("\0\x08\x0b\x0c\x1f"), "\\x00\\x08\\x0b\\x0c\\x1f");
+    }
+
+    #[test]
+    fn del_and_c1_controls_are_escaped() {
+        assert_eq!(inert("a\x7fb"), "a\\x7fb");
+        // CSI (U+009B) and OSC (U+009D) start escape sequences on their own in some terminals;
+        // NEL (U+0085) breaks lines.
+        assert_eq!(
+            inert("\u{9b}2J\u{9d}0;t\u{9c}\u{85}"),
+            "\\u{9b}2J\\u{9d}0;t\\u{9c}\\u{85}"
+        );
+    }
+
+    #[test]
+    fn bidi_controls_and_line_separators_are_escaped() {
+        assert_eq!(inert("abc\u{202e}fed"), "abc\\u{202e}fed");
+        for c in ('\u{202a}'..='\u{202e}').chain('\u{2066}'..='\u{2069}') {
+            let shown = inert(&c.to_string()).into_owned();
+            assert_eq!(shown, format!("\\u{{{:x}}}", u32::from(c)));
+        }
+        assert_eq!(inert("a\u{2028}b\u{2029}"), "a\\u{2028}b\\u{2029}");
+        assert_eq!(inert("a\u{200f}b\u{61c}"), "a\\u{200f}b\\u{61c}");
+        // Letters of right-to-left scripts are shown as they are.
+        assert_eq!(inert("שלום مرحبا"), "שלום مرحبا");
+    }
+
+    #[test]
+    fn inert_output_has_no_unsafe_character() {
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let shown = inert(&all);
+        assert!(!shown.chars().any(is_unsafe), "{shown:?}");
+        assert!(!shown.contains('\n') && !shown.contains('\x1b'));
+    }
 
     fn env(force: Option<&str>, no_color: Option<&str>, ci: Option<&str>) -> TermEnv {
         TermEnv {

@@ -126,6 +126,13 @@ fn service_name(error: &sigstore_sign::Error) -> &'static str {
     }
 }
 
+/// What a service error says, for people: the token scrubbed out, and the service's own
+/// words (an HTTP error body is part of the library's message) made inert, so that an
+/// answer cannot print escape sequences or lines of its own on the user's terminal or log.
+fn service_message(error: &sigstore_sign::Error, token: &str) -> String {
+    crate::term::inert(&redact(&error.to_string(), token)).into_owned()
+}
+
 /// Whether an error is worth another attempt: a connection that failed fast, or a 5xx
 /// answer.
 fn is_transient(error: &sigstore_sign::Error) -> bool {
@@ -256,7 +263,7 @@ impl KeylessSigner {
                 }
                 Err(e) => {
                     return Err(SignError::Service {
-                        message: redact(&e.to_string(), self.token.token.expose_secret()),
+                        message: service_message(&e, self.token.token.expose_secret()),
                         attempts: tries,
                     });
                 }
@@ -276,7 +283,7 @@ impl KeylessSigner {
         let result = self
             .verifier
             .verify(artifact, &bundle, &VerificationPolicy::any_identity())
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(crate::term::inert(&e.to_string()).into_owned()))?;
         let issuer = result.issuer().unwrap_or_default().to_string();
         if issuer != self.token.token.issuer() {
             return Err(failed(format!(
@@ -325,5 +332,20 @@ mod tests {
         assert!(!timed_out(&transport, Duration::from_millis(3), timeout));
         assert!(timed_out(&transport, Duration::from_secs(2), timeout));
         assert!(!timed_out(&status(500), Duration::from_secs(5), timeout));
+    }
+
+    #[test]
+    fn error_bodies_of_services_are_shown_inert() {
+        let token = "aaaa.bbbb.cccccccccccccccccccc";
+        let error = sigstore_sign::Error::Fulcio(sigstore_sign::fulcio::Error::Status {
+            status: 500,
+            message: format!(
+                "failed to create signing certificate: \x1b]0;owned\x07\x1b[2K\r\u{2713} signed\n::error::{token}"
+            ),
+        });
+        let shown = service_message(&error, token);
+        assert!(!shown.contains(['\x1b', '\x07', '\r', '\n']), "{shown:?}");
+        assert!(shown.contains("\\x1b]0;owned\\x07\\x1b[2K\\r"), "{shown}");
+        assert!(shown.contains("\\n::error::[token redacted]"), "{shown}");
     }
 }

@@ -10,7 +10,9 @@
 //!
 //! A token is a bearer credential: it is never printed, logged or written anywhere. Errors
 //! name where a token came from, never its value, and [`redact`] scrubs any message that
-//! passes through from a service.
+//! passes through from a service. Such a message is also made inert
+//! ([`crate::term::inert`]): a service's words cannot carry escape sequences or line breaks
+//! into the user's terminal or log.
 
 use std::time::Duration;
 
@@ -219,7 +221,7 @@ async fn github_token(
 }
 
 /// A reqwest error and its causes, without the request URL (which names the endpoint's
-/// internals, not something a user can act on).
+/// internals, not something a user can act on), made inert.
 fn without_url(error: &reqwest::Error) -> String {
     let mut message = match error.url() {
         Some(url) => error.to_string().replace(url.as_str(), "(token endpoint)"),
@@ -231,7 +233,7 @@ fn without_url(error: &reqwest::Error) -> String {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    message
+    crate::term::inert(&message).into_owned()
 }
 
 async fn interactive(request: &TokenRequest<'_>, oidc_url: &str) -> Result<Token, TokenError> {
@@ -242,14 +244,14 @@ async fn interactive(request: &TokenRequest<'_>, oidc_url: &str) -> Result<Token
     let token = client
         .authenticate(sigstore_oidc::DefaultAuthCallback)
         .await
-        .map_err(|e| TokenError::Interactive(e.to_string()))?;
+        .map_err(|e| TokenError::Interactive(crate::term::inert(&e.to_string()).into_owned()))?;
     check(token, TokenSource::Interactive)
 }
 
 fn parse(raw: &str, source: TokenSource) -> Result<Token, TokenError> {
     let token = IdentityToken::from_jwt(raw).map_err(|e| TokenError::Malformed {
         origin: source,
-        message: redact(&e.to_string(), raw),
+        message: crate::term::inert(&redact(&e.to_string(), raw)).into_owned(),
     })?;
     check(token, source)
 }
@@ -265,7 +267,7 @@ fn check(token: IdentityToken, source: TokenSource) -> Result<Token, TokenError>
     if !audience.contains(AUDIENCE) {
         return Err(TokenError::WrongAudience {
             origin: source,
-            audience: format!("{audience:?}"),
+            audience: crate::term::inert(&format!("{audience:?}")).into_owned(),
         });
     }
     Ok(Token { token, source })

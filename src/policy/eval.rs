@@ -32,7 +32,7 @@ use crate::diag::Severity;
 use crate::evidence::Evidence;
 use crate::evidence::PackageEvidence;
 use crate::inventory::{Component, ComponentId, Inventory};
-use crate::license::files::read_inside;
+use crate::license::files::{ReadError, read_inside, read_package_file};
 
 /// The stable codes of findings. Each is documented in `docs/findings.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -55,11 +55,14 @@ pub enum Code {
     LicenseMismatch,
     /// The package's `license-file` points outside the package and was not read.
     LicenseFileOutside,
+    /// A license or NOTICE file of the package was found but not read: it is not a regular
+    /// file, or it is larger than the cap.
+    LicenseFileSkipped,
 }
 
 impl Code {
     /// Every code.
-    pub const ALL: [Code; 8] = [
+    pub const ALL: [Code; 9] = [
         Code::LicenseDenied,
         Code::LicenseNotAllowed,
         Code::LicenseUnknown,
@@ -68,6 +71,7 @@ impl Code {
         Code::ClarificationStale,
         Code::LicenseMismatch,
         Code::LicenseFileOutside,
+        Code::LicenseFileSkipped,
     ];
 
     /// The kebab-case code.
@@ -81,6 +85,7 @@ impl Code {
             Code::ClarificationStale => "clarification-stale",
             Code::LicenseMismatch => "license-mismatch",
             Code::LicenseFileOutside => "license-file-outside",
+            Code::LicenseFileSkipped => "license-file-skipped",
         }
     }
 
@@ -111,6 +116,9 @@ impl Code {
             Code::LicenseFileOutside => {
                 "The package's license-file points outside the package and was not read."
             }
+            Code::LicenseFileSkipped => {
+                "A license or NOTICE file of the package was not read: it is not a regular file, it is larger than 8 MiB, or it could not be opened."
+            }
         }
     }
 
@@ -140,6 +148,9 @@ impl Code {
             }
             Code::LicenseFileOutside => {
                 "Report it to the package's maintainers, and state the license with a [[clarify]] entry after reviewing the package."
+            }
+            Code::LicenseFileSkipped => {
+                "Look at the file in the package's source: a license text is a small regular file. Report it to the package's maintainers; its license and notices are not in clearance's evidence or NOTICE output until then."
             }
         }
     }
@@ -269,6 +280,9 @@ pub fn evaluate(
         let mut findings = Vec::new();
         let files = evidence.and_then(|e| e.packages.get(&c.id));
         let (expression, clarified_by) = clarified_expression(policy, c, files, &mut findings);
+        if let Some(files) = files {
+            skipped_file_findings(c, files, &mut findings);
+        }
         if clarified_by.is_none()
             && let Some(files) = files
         {
@@ -555,6 +569,25 @@ fn file_findings(
     ));
 }
 
+/// A warning for each license or NOTICE file of the package that was found but not read.
+fn skipped_file_findings(c: &Component, files: &PackageEvidence, findings: &mut Vec<Finding>) {
+    for skipped in &files.skipped {
+        findings.push(finding(
+            Code::LicenseFileSkipped,
+            Severity::Warning,
+            c,
+            c.license.as_deref(),
+            Vec::new(),
+            format!(
+                "{} {}: {} was not read: {}",
+                c.name, c.version, skipped.path, skipped.reason
+            ),
+            None,
+            None,
+        ));
+    }
+}
+
 /// Two ids name the same license text: equal, or the `-only` and `-or-later` forms of one
 /// GNU license (their texts are the same document).
 fn same_license(a: &str, b: &str) -> bool {
@@ -572,8 +605,14 @@ fn stale_file(cl: &Clarification, c: &Component) -> Option<(String, String)> {
         let Some(dir) = &c.source_dir else {
             return Some((f.path.clone(), "cannot be checked: the package's source is not available (the inventory came from an SBOM)".to_owned()));
         };
-        let Some(bytes) = read_inside(dir, &f.path) else {
-            return Some((f.path.clone(), "is missing from the package".to_owned()));
+        let bytes = match read_package_file(dir, &f.path) {
+            Ok(bytes) => bytes,
+            Err(ReadError::Absent) => {
+                return Some((f.path.clone(), "is missing from the package".to_owned()));
+            }
+            Err(ReadError::Skipped(why)) => {
+                return Some((f.path.clone(), format!("was not read: {why}")));
+            }
         };
         let matches = match &f.digest {
             FileDigest::Sha256(want) => crate::license::sha256_hex(&bytes) == *want,
@@ -634,13 +673,34 @@ pub fn sha256_pins(cl: &Clarification, c: &Component) -> Result<Vec<ClarifiedFil
 fn clarify_block(c: &Component, expression: Option<&str>, file: &str) -> Option<String> {
     let bytes = read_inside(c.source_dir.as_deref()?, file)?;
     Some(format!(
-        "[[clarify]]\npackage = \"{}\"\nversions = \"={}\"\nexpression = \"{}\"  # the license the file grants\nfiles = [{{ path = \"{}\", sha256 = \"{}\" }}]",
-        c.name,
-        c.version,
-        expression.unwrap_or("LicenseRef-..."),
-        file,
+        "[[clarify]]\npackage = {}\nversions = {}\nexpression = {}  # the license the file grants\nfiles = [{{ path = {}, sha256 = \"{}\" }}]",
+        toml_string(&c.name),
+        toml_string(&format!("={}", c.version)),
+        toml_string(expression.unwrap_or("LicenseRef-...")),
+        toml_string(file),
         crate::license::sha256_hex(&bytes)
     ))
+}
+
+/// `s` as a TOML basic string: quotes, backslashes and control characters escaped, so that
+/// a value from a package (a file name with a line break) stays inside its string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if crate::term::is_unsafe(c) => {
+                out.push_str(&format!("\\u{:04X}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Why a term was refused.
@@ -1086,5 +1146,60 @@ mod tests {
             include_bytes!("../../tests/fixtures/workspace/local/custom-license/LICENSE.txt");
         assert_eq!(cargo_deny_hash(text), 0x16a5_202d);
         assert_eq!(cargo_deny_hash(b"a\r\nb\n"), cargo_deny_hash(b"a\nb"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_clarify_block_keeps_a_hostile_file_name_inside_its_string() {
+        let dir = tempfile::tempdir().unwrap();
+        let name = "LICENSE\n::error::pwned \"\x1b]0;t\x07\u{202e}";
+        std::fs::write(dir.path().join(name), "terms").unwrap();
+        let mut c = comp("a", "1.0.0", Some("MIT"));
+        c.source_dir = Some(dir.path().to_owned());
+        let block = clarify_block(&c, Some("MIT"), name).unwrap();
+        assert_eq!(block.lines().count(), 5, "{block}");
+        assert!(
+            block.contains(r#"path = "LICENSE\n::error::pwned \"\u001B]0;t\u0007\u202E""#),
+            "{block}"
+        );
+        let parsed: toml::Table = toml::from_str(&block).unwrap();
+        assert_eq!(
+            parsed["clarify"][0]["files"][0]["path"].as_str(),
+            Some(name)
+        );
+    }
+
+    #[test]
+    fn a_skipped_file_is_a_warning_naming_the_package_the_file_and_why() {
+        use crate::license::files::{FileKind, SkipReason, SkippedFile};
+        let p = policy(BASE);
+        let c = comp("a", "1.0.0", Some("MIT"));
+        let mut evidence = Evidence::default();
+        evidence.packages.insert(
+            c.id.clone(),
+            PackageEvidence {
+                skipped: vec![SkippedFile {
+                    path: "LICENSE".into(),
+                    kind: FileKind::License,
+                    reason: SkipReason::NotRegular,
+                }],
+                ..PackageEvidence::default()
+            },
+        );
+        let mut inv = Inventory::default();
+        inv.components.insert(c.id.clone(), c);
+        let e = evaluate(
+            &p,
+            &inv,
+            Some(&evidence),
+            time::macros::date!(2026 - 11 - 24),
+        );
+        assert_eq!(codes(&e), [("a", "license-file-skipped")]);
+        assert_eq!(e.findings[0].severity, Severity::Warning);
+        assert_eq!(
+            e.findings[0].message,
+            "a 1.0.0: LICENSE was not read: it is not a regular file (a FIFO, device, socket or directory)"
+        );
+        assert_eq!(e.verdicts.values().next().unwrap().status, Status::Warned);
     }
 }

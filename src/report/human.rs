@@ -1,5 +1,11 @@
 //! Text for terminals and logs: findings grouped by code, each with the rule that decided it
 //! and where the package is written, then one summary line.
+//!
+//! Every value from outside (package names and versions, policy text such as an exception's
+//! reason, file paths, messages that embed them) goes through [`inert`]: it cannot carry
+//! escape sequences or line breaks. And every line starts with fixed text (a severity, an
+//! indented label or marker), never with such a value, so nothing from outside can become a
+//! line of its own, such as a CI runner's `::error::` command.
 
 use std::fmt::Write;
 
@@ -7,6 +13,7 @@ use super::{Color, Context, Summary};
 use crate::diag::Severity;
 use crate::policy::diff::Diff;
 use crate::policy::{Evaluation, Finding};
+use crate::term::inert;
 
 struct Paint(Color);
 
@@ -43,17 +50,17 @@ fn findings(out: &mut String, ctx: &Context<'_>, list: &[Finding]) {
             "{}[{}]: {}",
             paint.severity(f.severity),
             paint.bold(f.code.as_str()),
-            f.message
+            inert(&f.message)
         );
         if let Some(at) = ctx.locator.locate(&f.component) {
             let _ = writeln!(
                 out,
                 "  {} {}:{} ({} {})",
                 paint.dim("-->"),
-                at.path.display(),
+                inert(&at.path.display().to_string()),
                 at.line,
-                f.name,
-                f.version
+                inert(&f.name),
+                inert(&f.version)
             );
         }
         if let Some(r) = &f.rule {
@@ -61,15 +68,17 @@ fn findings(out: &mut String, ctx: &Context<'_>, list: &[Finding]) {
                 out,
                 "  {} {}:{}: {}",
                 paint.dim("rule"),
-                r.file,
+                inert(&r.file),
                 r.line,
-                r.rule
+                inert(&r.rule)
             );
         }
         if let Some(s) = &f.suggestion {
             let _ = writeln!(out, "  {} paste into the policy:", paint.dim("fix"));
+            // A suggestion is TOML whose values are quoted strings (line breaks escaped), so
+            // its line breaks are its own and each line starts with its own key or table.
             for line in s.lines() {
-                let _ = writeln!(out, "    {line}");
+                let _ = writeln!(out, "    {}", inert(line));
             }
         }
         out.push('\n');
@@ -85,7 +94,14 @@ fn summary_line(ctx: &Context<'_>, s: &Summary) -> String {
     };
     format!(
         "{verdict}: {} components: {} allowed, {} failed, {} with warnings, {} skipped; {} errors, {} warnings (policy {})\n",
-        s.components, s.allowed, s.failed, s.warned, s.skipped, s.errors, s.warnings, ctx.policy
+        s.components,
+        s.allowed,
+        s.failed,
+        s.warned,
+        s.skipped,
+        s.errors,
+        s.warnings,
+        inert(&ctx.policy)
     )
 }
 
@@ -110,28 +126,40 @@ pub(super) fn diff(ctx: &Context<'_>, d: &Diff, head: &Evaluation) -> String {
             let _ = writeln!(
                 out,
                 "  + {} {} ({})",
-                p.name,
-                p.version,
-                p.license.as_deref().unwrap_or("no license")
+                inert(&p.name),
+                inert(&p.version),
+                inert(p.license.as_deref().unwrap_or("no license"))
             );
         }
         for p in &c.removed {
-            let _ = writeln!(out, "  - {} {}", p.name, p.version);
+            let _ = writeln!(out, "  - {} {}", inert(&p.name), inert(&p.version));
         }
         for u in &c.upgraded {
-            let _ = writeln!(out, "  ↑ {} {} → {}", u.name, u.from, u.to);
+            let _ = writeln!(
+                out,
+                "  ↑ {} {} → {}",
+                inert(&u.name),
+                inert(&u.from),
+                inert(&u.to)
+            );
         }
         for u in &c.downgraded {
-            let _ = writeln!(out, "  ↓ {} {} → {}", u.name, u.from, u.to);
+            let _ = writeln!(
+                out,
+                "  ↓ {} {} → {}",
+                inert(&u.name),
+                inert(&u.from),
+                inert(&u.to)
+            );
         }
         for r in &c.relicensed {
             let _ = writeln!(
                 out,
                 "  ⚖ {} {}: {} → {}",
-                r.name,
-                r.version,
-                r.from.as_deref().unwrap_or("none"),
-                r.to.as_deref().unwrap_or("none")
+                inert(&r.name),
+                inert(&r.version),
+                inert(r.from.as_deref().unwrap_or("none")),
+                inert(r.to.as_deref().unwrap_or("none"))
             );
         }
     }
@@ -166,4 +194,92 @@ pub(super) fn diff(ctx: &Context<'_>, d: &Diff, head: &Evaluation) -> String {
         summary_line(ctx, &s).trim_end()
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{ComponentId, Inventory};
+    use crate::policy::Code;
+    use crate::policy::diff::{Changes, LicenseChange, Package, VersionChange};
+    use crate::policy::eval::RuleRef;
+
+    const HOSTILE: &str = "x\x1b]0;title\x07\n::error::pwned\r\u{202e}\u{9b}2J";
+
+    fn assert_inert(text: &str) {
+        assert!(
+            !text.contains(['\x1b', '\x07', '\r', '\u{202e}', '\u{9b}']),
+            "{text:?}"
+        );
+        for line in text.lines() {
+            assert!(!line.trim_start().starts_with("::"), "{line:?} in\n{text}");
+            assert!(
+                line.is_empty() || !line.starts_with('x'),
+                "a line starts with outside text: {line:?}"
+            );
+        }
+        assert!(text.contains(r"x\x1b]0;title\x07\n::error::pwned\r\u{202e}\u{9b}2J"));
+    }
+
+    fn finding() -> Finding {
+        Finding {
+            code: Code::ExceptionExpired,
+            severity: Severity::Error,
+            component: ComponentId(HOSTILE.into()),
+            name: HOSTILE.into(),
+            version: HOSTILE.into(),
+            expression: Some(HOSTILE.into()),
+            licenses: vec![HOSTILE.into()],
+            message: format!("the exception for {HOSTILE} expired"),
+            rule: Some(RuleRef {
+                file: HOSTILE.into(),
+                line: 3,
+                rule: format!("[[exceptions]] {HOSTILE} ({HOSTILE})"),
+            }),
+            // As producers write suggestions: values are quoted TOML strings, escapes and all.
+            suggestion: Some(format!(
+                "[[clarify]]\npackage = \"{}\"",
+                HOSTILE.replace('\n', "\\n")
+            )),
+        }
+    }
+
+    #[test]
+    fn outside_text_is_inert_in_check_and_diff_reports() {
+        let inventory = Inventory::default();
+        let ctx = Context::new(HOSTILE.into(), &inventory, "0", Color::Never);
+        let eval = Evaluation {
+            findings: vec![finding()],
+            ..Evaluation::default()
+        };
+        assert_inert(&check(&ctx, &eval));
+
+        let package = Package {
+            name: HOSTILE.into(),
+            version: HOSTILE.into(),
+            license: Some(HOSTILE.into()),
+        };
+        let change = VersionChange {
+            name: HOSTILE.into(),
+            from: HOSTILE.into(),
+            to: HOSTILE.into(),
+        };
+        let d = Diff {
+            changes: Changes {
+                added: vec![package.clone()],
+                removed: vec![package],
+                upgraded: vec![change.clone()],
+                downgraded: vec![change],
+                relicensed: vec![LicenseChange {
+                    name: HOSTILE.into(),
+                    version: HOSTILE.into(),
+                    from: Some(HOSTILE.into()),
+                    to: Some(HOSTILE.into()),
+                }],
+            },
+            new: vec![finding()],
+            ..Diff::default()
+        };
+        assert_inert(&diff(&ctx, &d, &eval));
+    }
 }

@@ -1,6 +1,10 @@
 //! The report of `clearance verify`: a few lines for people, or a `clearance-verify/1` JSON
 //! object (docs/json-schema.md). It formats what `attest::verify` established or why it
 //! refused; it decides nothing.
+//!
+//! In the human report, every value (what the certificate, the bundle and the statement say,
+//! the reason of a failure, the paths and values given) goes through [`inert`], and every
+//! line starts with a fixed mark or label.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,6 +15,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::attest::policy::{Identity, Policy};
 use crate::attest::verify::{BundleKind, Signer, Verified, VerifyError};
+use crate::term::inert;
 
 /// What was checked, whatever the outcome.
 #[derive(Debug)]
@@ -33,11 +38,11 @@ pub struct VerifyContext<'a> {
 pub fn verified_human(context: &VerifyContext<'_>, verified: &Verified) -> String {
     let mut out = format!(
         "✓ verified {} with {}\n",
-        context.artifact,
-        context.bundle.display()
+        inert(context.artifact),
+        inert(&context.bundle.display().to_string())
     );
     let mut line = |label: &str, value: &str| {
-        let _ = writeln!(out, "  {label:<18} {value}");
+        let _ = writeln!(out, "  {label:<18} {}", inert(value));
     };
     line(
         "signature",
@@ -114,8 +119,9 @@ const GITHUB_LINES: [(&str, &[&str]); 5] = [
 /// The human report of a failed verification: the reason, what was checked, what to do.
 pub fn failure_human(context: &VerifyContext<'_>, error: &VerifyError) -> String {
     format!(
-        "✗ verification failed: {error}\n  checked: {}\n  help: {}\n",
-        what_was_checked(context),
+        "✗ verification failed: {}\n  checked: {}\n  help: {}\n",
+        inert(&error.to_string()),
+        inert(&what_was_checked(context)),
         error.help()
     )
 }

@@ -228,7 +228,7 @@ fn sarif_is_valid_and_located_in_cargo_lock() {
     );
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let run = &doc["runs"][0];
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 8);
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 9);
     assert!(
         run["tool"]["driver"]["rules"]
             .as_array()
