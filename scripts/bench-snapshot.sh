@@ -19,6 +19,7 @@ cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
 bin=${CARGO_TARGET_DIR:-$repo/target}/release/clearance
 
 scratch=${BENCH_SCRATCH:-$(mktemp -d)}
+mkdir -p "$scratch"
 [[ -n ${BENCH_SCRATCH:-} ]] || trap 'rm -rf "$scratch"' EXIT
 [[ -d $scratch/w ]] || cp -r "$shared/bench/large" "$scratch/w"
 export CLEARANCE_SIGSTORE_DEV_DIR=$scratch/sigstore-dev

@@ -992,7 +992,9 @@ fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
     match &output.release.signing {
         Some(s) => text.push_str(&format!(
             "  signed as {} (issuer {}) through {}\n",
-            s.identity, s.issuer, s.instance
+            term::inert(&s.identity),
+            term::inert(&s.issuer),
+            s.instance
         )),
         None => text.push_str("  attestations unsigned (--sign none)\n"),
     }
@@ -1078,7 +1080,9 @@ fn run_snapshot(args: &SnapshotArgs) -> anyhow::Result<Verdict> {
     }
     match &result.signer {
         Some((identity, issuer)) => text.push_str(&format!(
-            "  manifest signed as {identity} (issuer {issuer})\n"
+            "  manifest signed as {} (issuer {})\n",
+            term::inert(identity),
+            term::inert(issuer)
         )),
         None => text.push_str("  manifest unsigned (--sign none)\n"),
     }
@@ -1086,7 +1090,10 @@ fn run_snapshot(args: &SnapshotArgs) -> anyhow::Result<Verdict> {
     for problem in &manifest.problems {
         eprintln!(
             "problem: {}/{}: {} [{}]",
-            problem.release, problem.file, problem.message, problem.code
+            term::inert(&problem.release),
+            term::inert(&problem.file),
+            term::inert(&problem.message),
+            problem.code
         );
     }
     Ok(if manifest.problems.is_empty() || args.allow_failures {
@@ -1118,7 +1125,9 @@ fn run_snapshot_verify(args: &SnapshotVerifyArgs) -> anyhow::Result<Verdict> {
     );
     match &report.signer {
         Some((identity, issuer)) => text.push_str(&format!(
-            "  manifest signed by {identity} (issuer {issuer})\n"
+            "  manifest signed by {} (issuer {})\n",
+            term::inert(identity),
+            term::inert(issuer)
         )),
         None => text.push_str("  manifest signature NOT verified\n"),
     }
@@ -1130,7 +1139,9 @@ fn run_snapshot_verify(args: &SnapshotVerifyArgs) -> anyhow::Result<Verdict> {
     for problem in &report.integrity {
         text.push_str(&format!(
             "  problem: {}: {} [{}]\n",
-            problem.file, problem.message, problem.code
+            term::inert(&problem.file),
+            term::inert(&problem.message),
+            problem.code
         ));
     }
     for problem in &report.releases {
@@ -1141,7 +1152,10 @@ fn run_snapshot_verify(args: &SnapshotVerifyArgs) -> anyhow::Result<Verdict> {
         };
         text.push_str(&format!(
             "  problem ({seen}): {}/{}: {} [{}]\n",
-            problem.release, problem.file, problem.message, problem.code
+            term::inert(&problem.release),
+            term::inert(&problem.file),
+            term::inert(&problem.message),
+            problem.code
         ));
     }
     let pass = report.integrity.is_empty()
@@ -1182,7 +1196,9 @@ fn run_attest(args: &AttestArgs) -> anyhow::Result<()> {
     if let Some(bundle) = &output.signed {
         eprintln!(
             "signed as {} (issuer {}) through {}",
-            bundle.identity, bundle.issuer, args.signing.sigstore
+            term::inert(&bundle.identity),
+            term::inert(&bundle.issuer),
+            args.signing.sigstore
         );
     }
     Ok(())
@@ -1194,8 +1210,8 @@ fn run_sign(args: &SignArgs) -> anyhow::Result<()> {
     eprintln!(
         "signed {} as {} (issuer {}) into {}",
         args.file.display(),
-        bundle.identity,
-        bundle.issuer,
+        term::inert(&bundle.identity),
+        term::inert(&bundle.issuer),
         args.bundle.display()
     );
     Ok(())
