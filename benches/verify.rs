@@ -4,8 +4,8 @@
 //! check) with one verifier prepared beforehand. Prints the mean, p50 and p99 per
 //! verification.
 //!
-//! Run: `cargo bench --bench verify` (the conformance data is found like the tests find it:
-//! `CLEARANCE_SHARED`, else the nearest `shared` folder beside the repository).
+//! Run: `cargo bench --bench verify` (the conformance vectors are the tests' copy, in
+//! `tests/fixtures/sigstore-conformance`).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -19,17 +19,8 @@ const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-danger
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 fn bundle_verify_dir() -> PathBuf {
-    let shared = std::env::var_os("CLEARANCE_SHARED")
-        .map(PathBuf::from)
-        .or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .ancestors()
-                .skip(1)
-                .map(|dir| dir.join("shared"))
-                .find(|dir| dir.is_dir())
-        })
-        .expect("the shared folder: set CLEARANCE_SHARED");
-    shared.join("sigstore/conformance/test/assets/bundle-verify")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sigstore-conformance/test/assets/bundle-verify")
 }
 
 fn main() {

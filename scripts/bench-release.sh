@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# `clearance release` on ../shared/bench/large (or the workload named by $1: medium|large),
+# `clearance release` on benches/workloads/large (or the workload named by $1: medium|large),
 # signing through a local sigstore-dev started for each run, against `cargo metadata
 # --offline --locked` alone, with hyperfine; then each one's peak memory with /usr/bin/time -v.
 # The license cache is warmed by one run first (detections are cached per package checksum).
 #
 # Usage: scripts/bench-release.sh [medium|large] [hyperfine options...]
-# Needs the workload's crates fetched: cargo fetch --manifest-path ../shared/bench/large/Cargo.toml
+# Needs the workload's crates fetched: cargo fetch --manifest-path benches/workloads/large/Cargo.toml
+# Set BENCH_WORKLOADS to use workloads other than benches/workloads.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 workload=${1:-large}
 shift || true
-shared=${CLEARANCE_SHARED:-$repo/../shared}
-[[ -f $shared/bench/$workload/Cargo.lock ]] || { echo "no workload at $shared/bench/$workload: set CLEARANCE_SHARED" >&2; exit 2; }
+workloads=${BENCH_WORKLOADS:-$repo/benches/workloads}
+[[ -f $workloads/$workload/Cargo.lock ]] || { echo "no workload at $workloads/$workload: set BENCH_WORKLOADS" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 2; }
 
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
@@ -20,7 +21,7 @@ bin=${CARGO_TARGET_DIR:-$repo/target}/release/clearance
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-cp -r "$shared/bench/$workload" "$scratch/w"
+cp -r "$workloads/$workload" "$scratch/w"
 export CLEARANCE_SIGSTORE_DEV_DIR=$scratch/sigstore-dev
 release=("$bin" release --offline --sigstore dev --manifest-path "$scratch/w/Cargo.toml"
          --out "$scratch/out" --evidence "$scratch/evidence")

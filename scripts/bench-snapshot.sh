@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# `clearance snapshot` over 50 releases of ../shared/bench/large (about 1,300 components
+# `clearance snapshot` over 50 releases of benches/workloads/large (about 1,300 components
 # each), all signed through a local sigstore-dev into one evidence store, timed with hyperfine:
 # unsigned (--sign none) and with the manifest signed through sigstore-dev. Then the archive's
 # size, and `snapshot verify` of it.
 #
 # Usage: scripts/bench-snapshot.sh [RELEASES] [hyperfine options...]
-# Needs the workload's crates fetched: cargo fetch --manifest-path ../shared/bench/large/Cargo.toml
+# Needs the workload's crates fetched: cargo fetch --manifest-path benches/workloads/large/Cargo.toml
+# Set BENCH_WORKLOADS to use workloads other than benches/workloads.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 releases=${1:-50}
 shift || true
-shared=${CLEARANCE_SHARED:-$repo/../shared}
-[[ -f $shared/bench/large/Cargo.lock ]] || { echo "no workload at $shared/bench/large: set CLEARANCE_SHARED" >&2; exit 2; }
+workloads=${BENCH_WORKLOADS:-$repo/benches/workloads}
+[[ -f $workloads/large/Cargo.lock ]] || { echo "no workload at $workloads/large: set BENCH_WORKLOADS" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 2; }
 
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"
@@ -21,7 +22,7 @@ bin=${CARGO_TARGET_DIR:-$repo/target}/release/clearance
 scratch=${BENCH_SCRATCH:-$(mktemp -d)}
 mkdir -p "$scratch"
 [[ -n ${BENCH_SCRATCH:-} ]] || trap 'rm -rf "$scratch"' EXIT
-[[ -d $scratch/w ]] || cp -r "$shared/bench/large" "$scratch/w"
+[[ -d $scratch/w ]] || cp -r "$workloads/large" "$scratch/w"
 export CLEARANCE_SIGSTORE_DEV_DIR=$scratch/sigstore-dev
 store=$scratch/evidence
 mkdir -p "$store"

@@ -4,19 +4,12 @@
 # sigstore-conformance vectors, against the embedded public-good trusted root.
 #
 # Usage: scripts/bench-verify.sh [hyperfine options...]
-# The conformance data is found in $CLEARANCE_SHARED, else the nearest `shared` folder beside
-# the repository.
+# The vectors are the tests' copy, in tests/fixtures/sigstore-conformance.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-shared=${CLEARANCE_SHARED:-}
-if [[ -z $shared ]]; then
-    dir=$(dirname "$repo")
-    while [[ $dir != / && ! -d $dir/shared ]]; do dir=$(dirname "$dir"); done
-    shared=$dir/shared
-fi
-cases=$shared/sigstore/conformance/test/assets/bundle-verify
-[[ -d $cases ]] || { echo "no conformance data at $cases: set CLEARANCE_SHARED" >&2; exit 2; }
+cases=$repo/tests/fixtures/sigstore-conformance/test/assets/bundle-verify
+[[ -d $cases ]] || { echo "no conformance data at $cases" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "hyperfine is not installed" >&2; exit 2; }
 
 cargo build --release --quiet --manifest-path "$repo/Cargo.toml"

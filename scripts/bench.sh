@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: scripts/bench.sh [WORKLOAD...]   (default: ../shared/bench/medium ../shared/bench/large)
+# usage: scripts/bench.sh [WORKLOAD...]   (default: benches/workloads/medium benches/workloads/large)
 #
 # Times, on copies of the benchmark workspaces (hyperfine, 10 runs after 2 warm-ups):
 #   - `clearance sbom` against `cargo metadata --offline --locked` (the floor it is held to)
@@ -8,11 +8,12 @@
 #   - `clearance diff` of two SBOM files of the workspace (CycloneDX base, SPDX head);
 # and reports clearance's own peak RSS (scripts/peak-rss.py, children excluded). Needs hyperfine
 # and the workloads' crates in the cargo cache (`cargo fetch --manifest-path WORKLOAD/Cargo.toml`
-# once). Not part of the tests.
+# once). Not part of the tests. Set BENCH_WORKLOADS to use workloads other than benches/workloads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+bench=${BENCH_WORKLOADS:-$here/benches/workloads}
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=("$here/../shared/bench/medium" "$here/../shared/bench/large")
+[ ${#workloads[@]} -gt 0 ] || workloads=("$bench/medium" "$bench/large")
 command -v hyperfine >/dev/null || { echo "error: hyperfine not found (apt-get install hyperfine)" >&2; exit 2; }
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/clearance"
@@ -33,7 +34,7 @@ for src in "${workloads[@]}"; do
   echo "== $name ($(grep -c '^\[\[package\]\]' "$w/Cargo.lock") locked packages)"
   hyperfine -N --style basic -w 2 -r 10 --export-markdown "$scratch/$name.md" "${cmds[@]}" >/dev/null
   cat "$scratch/$name.md"
-  cp "$here/../shared/bench/peers/deny.toml" "$w/deny.toml"
+  cp "$bench/peers/deny.toml" "$w/deny.toml"
   "$bin" sbom --offline --manifest-path "$m" --supplier bench -o "$scratch/base.cdx.json"
   SOURCE_DATE_EPOCH=0 "$bin" sbom --offline --manifest-path "$m" --supplier bench --format spdx-json -o "$scratch/head.spdx.json"
   cmds=(-n "cargo metadata --offline --locked" "cargo metadata --format-version 1 --offline --locked --manifest-path $m"

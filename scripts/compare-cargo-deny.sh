@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# usage: scripts/compare-cargo-deny.sh [WORKLOAD...]   (default: ../shared/bench/medium ../shared/bench/large)
+# usage: scripts/compare-cargo-deny.sh [WORKLOAD...]   (default: benches/workloads/medium benches/workloads/large)
 #
 # Agreement with cargo-deny: for each workload and each of two allow lists (the generous one of
-# ../shared/bench/peers/deny.toml, and a strict one derived from it), the set of crates
+# benches/workloads/peers/deny.toml, and a strict one derived from it), the set of crates
 # `cargo deny check licenses` rejects is compared with the set `clearance check --policy
 # deny.toml` rejects (the same file, read as clearance reads cargo-deny configurations).
 # Differences are printed; exit 1 when they are not by design. By design, clearance also
@@ -10,26 +10,27 @@
 # (`license-mismatch`) or a license-file outside the package (`license-file-outside`) rejects a
 # crate that cargo-deny, which trusts the declaration, accepts.
 # Installs cargo-deny with `cargo install --locked` when it is missing. Needs the workloads'
-# crates in the cargo cache (`cargo fetch`). Not part of the tests.
+# crates in the cargo cache (`cargo fetch`). Not part of the tests. Set BENCH_WORKLOADS to use
+# workloads other than benches/workloads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-shared=${CLEARANCE_SHARED:-$here/../shared}
+bench=${BENCH_WORKLOADS:-$here/benches/workloads}
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=("$shared/bench/medium" "$shared/bench/large")
+[ ${#workloads[@]} -gt 0 ] || workloads=("$bench/medium" "$bench/large")
 cargo deny --version >/dev/null 2>&1 || cargo install --locked cargo-deny
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/clearance"
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 
 # The strict allow list: permissive licenses only, no copyleft, no exceptions.
-python3 - "$shared/bench/peers/deny.toml" "$scratch/deny-strict.toml" <<'PY'
+python3 - "$bench/peers/deny.toml" "$scratch/deny-strict.toml" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 strict = 'allow = ["MIT", "Apache-2.0", "Apache-2.0 WITH LLVM-exception", "BSD-2-Clause", "BSD-3-Clause", "ISC", "Unicode-3.0", "Zlib"]'
 text = re.sub(r'(?ms)^allow = \[\n.*?^\]', strict, text, count=1)
 open(sys.argv[2], "w").write(text)
 PY
-cp "$shared/bench/peers/deny.toml" "$scratch/deny-generous.toml"
+cp "$bench/peers/deny.toml" "$scratch/deny-generous.toml"
 
 status=0
 for w in "${workloads[@]}"; do

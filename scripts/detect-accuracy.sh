@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# usage: scripts/detect-accuracy.sh [WORKLOAD]   (default: ../shared/bench/large)
+# usage: scripts/detect-accuracy.sh [WORKLOAD]   (default: benches/workloads/large)
 #
 # How well license detection agrees with what packages declare: for every package whose
 # declared expression is a single id or an OR/AND of ids (no WITH, no LicenseRef), the ids
@@ -8,10 +8,11 @@
 # files, something was detected (the -only and -or-later forms of a GNU license count as one
 # text, as `check` counts them). Packages without license files are counted apart. Prints the
 # rate and every disagreement. Uses `clearance notice --dump-context` with a fresh cache (the
-# first run is also the cold-cache timing). Not part of the tests.
+# first run is also the cold-cache timing). Not part of the tests. Set BENCH_WORKLOADS to use
+# workloads other than benches/workloads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-w=${1:-$here/../shared/bench/large}
+w=${1:-${BENCH_WORKLOADS:-$here/benches/workloads}/large}
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 export CLEARANCE_CACHE_DIR="$scratch/cache"

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# usage: scripts/validate-workloads.sh [WORKLOAD...]   (default: ../shared/bench/medium ../shared/bench/large)
+# usage: scripts/validate-workloads.sh [WORKLOAD...]   (default: benches/workloads/medium benches/workloads/large)
 #
 # Writes every SBOM format clearance produces for the benchmark workspaces (CycloneDX 1.5, 1.6,
 # 1.7 with build and dev dependencies; SPDX 2.3; SPDX 3.0.1) and runs the independent validators
-# of ../shared/validate on each. Needs the workloads' crates in the cargo cache (`cargo fetch`)
+# of tests/validate on each. Needs the workloads' crates in the cargo cache (`cargo fetch`)
 # and the validators' venv (scripts/test.sh makes it). Not part of the tests: it needs hundreds
-# of downloaded crates.
+# of downloaded crates. Set BENCH_WORKLOADS to use workloads other than benches/workloads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-shared=${CLEARANCE_SHARED:-$here/../shared}
+bench=${BENCH_WORKLOADS:-$here/benches/workloads}
+validate=$here/tests/validate
 export VALIDATE_VENV=${VALIDATE_VENV:-$here/target/validate-venv}
 workloads=("$@")
-[ ${#workloads[@]} -gt 0 ] || workloads=("$shared/bench/medium" "$shared/bench/large")
+[ ${#workloads[@]} -gt 0 ] || workloads=("$bench/medium" "$bench/large")
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/clearance"
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
@@ -23,12 +24,12 @@ for w in "${workloads[@]}"; do
   name=$(basename "$w"); m="$w/Cargo.toml"
   for v in 1.5 1.6 1.7; do
     "$bin" sbom --offline --manifest-path "$m" --supplier "$supplier" --include build,dev --spec-version "$v" -o "$out/$name-$v.cdx.json"
-    "$shared/validate/validate-cyclonedx.py" "$out/$name-$v.cdx.json" || status=1
+    "$validate/validate-cyclonedx.py" "$out/$name-$v.cdx.json" || status=1
   done
   "$bin" sbom --offline --manifest-path "$m" --supplier "$supplier" --format spdx-json -o "$out/$name.spdx.json"
-  "$shared/validate/validate-spdx.sh" "$out/$name.spdx.json" || status=1
+  "$validate/validate-spdx.sh" "$out/$name.spdx.json" || status=1
   "$bin" sbom --offline --manifest-path "$m" --supplier "$supplier" --format spdx3-json -o "$out/$name.spdx3.json"
-  if "$shared/validate/validate-spdx3.py" "$out/$name.spdx3.json"; then
+  if "$validate/validate-spdx3.py" "$out/$name.spdx3.json"; then
     echo "PASS spdx3-validate: $out/$name.spdx3.json"
   else
     status=1; echo "FAIL spdx3-validate: $out/$name.spdx3.json"

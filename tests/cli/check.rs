@@ -212,7 +212,7 @@ fn sarif_is_valid_and_located_in_cargo_lock() {
     let file = dir.path().join("check.sarif.json");
     let out = check(&["--format", "sarif", "-o", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    let schema = crate::util::shared().join("validate/schemas/sarif-schema-2.1.0.json");
+    let schema = crate::util::validators().join("schemas/sarif-schema-2.1.0.json");
     let venv = crate::util::validate_venv().join("bin/check-jsonschema");
     let v = std::process::Command::new(venv)
         .arg("--schemafile")

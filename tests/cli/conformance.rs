@@ -1,11 +1,11 @@
-//! The sigstore-conformance offline verification vectors (`../shared/sigstore/conformance`,
-//! see its INDEX.md), run through the real `clearance verify` binary: every case that ends in
-//! `_fail` must be refused, every other case verified.
+//! The sigstore-conformance offline verification vectors (vendored in
+//! `tests/fixtures/sigstore-conformance`, see its INDEX.md), run through the real `clearance
+//! verify` binary: every case that ends in `_fail` must be refused, every other case verified.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::{clearance, shared};
+use crate::util::{clearance, fixture};
 
 /// How many cases the vectors hold; a different count means the data changed.
 const CASES: usize = 70;
@@ -30,7 +30,7 @@ const INPUT_ERRORS: [&str; 3] = [
 
 /// The conformance data folder.
 pub fn conformance() -> PathBuf {
-    shared().join("sigstore/conformance")
+    fixture("sigstore-conformance")
 }
 
 /// `bundle-verify/CASE`.

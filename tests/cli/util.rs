@@ -59,7 +59,7 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// The validators' venv (made by `../shared/validate/setup.sh`, which `scripts/test.sh` runs).
+/// The validators' venv (made by `tests/validate/setup.sh`, which `scripts/test.sh` runs).
 pub fn validate_venv() -> PathBuf {
     let venv = std::env::var_os("VALIDATE_VENV")
         .map(PathBuf::from)
@@ -67,7 +67,7 @@ pub fn validate_venv() -> PathBuf {
     assert!(
         venv.join("bin/python").exists(),
         "the validators are not installed at {}: run scripts/test.sh, or \
-         VALIDATE_VENV={} ../shared/validate/setup.sh",
+         VALIDATE_VENV={} tests/validate/setup.sh",
         venv.display(),
         venv.display()
     );
@@ -79,24 +79,15 @@ pub fn sigstore_python() -> PathBuf {
     validate_venv().join("bin/sigstore")
 }
 
-/// The shared directory: `CLEARANCE_SHARED`, else the nearest `shared` beside the repository
-/// or one of its ancestors (`../shared` for a checkout, `../../shared` for a worktree under
-/// `wt/`).
-pub fn shared() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CLEARANCE_SHARED") {
-        return PathBuf::from(dir);
-    }
-    let repo = repo();
-    repo.ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| repo.join("../shared"))
+/// The independent validators' folder, `tests/validate` (scripts, schemas, pinned
+/// requirements; see its README.md).
+pub fn validators() -> PathBuf {
+    repo().join("tests/validate")
 }
 
-/// `../shared/validate/NAME`.
+/// `tests/validate/NAME`.
 fn validator(name: &str) -> PathBuf {
-    let path = shared().join("validate").join(name);
+    let path = validators().join(name);
     assert!(path.exists(), "validator {} not found", path.display());
     path
 }

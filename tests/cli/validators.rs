@@ -1,5 +1,5 @@
 //! Every SBOM written for the fixture workspace passes the independent validators in
-//! `../shared/validate`: the official CycloneDX schemas (strict), spdx-tools with the NTIA
+//! `tests/validate`: the official CycloneDX schemas (strict), spdx-tools with the NTIA
 //! minimum elements, and spdx3-validate (JSON schema and SHACL model).
 
 use crate::util::{assert_valid, validate, workspace_manifest};
