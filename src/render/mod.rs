@@ -1,7 +1,11 @@
 //! Rendering NOTICE, THIRD_PARTY.md and the HTML report from handlebars templates: embedded
 //! in the binary, overridable with `--template FILE`, in strict mode (a misspelt field fails
-//! loudly), escaping HTML for the report and nothing for text. Helpers only format.
+//! loudly), escaping HTML for the report and nothing for text. Helpers only format. A
+//! template is checked before it is rendered: it may nest at most [`limits::MAX_DEPTH`]
+//! levels deep, and no partial may include itself, so that none can exhaust the stack.
 
+pub mod helpers;
+pub mod limits;
 pub mod view;
 
 use std::path::Path;
@@ -103,9 +107,12 @@ pub fn render<T: serde::Serialize>(
             document.builtin().1.to_owned(),
         ),
     };
+    let path = Path::new(&name);
+    limits::check_source(path, &source).map_err(RenderError::Template)?;
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
-    hb.register_helper("md", Box::new(md_cell));
+    hb.register_helper("md", Box::new(helpers::md));
+    hb.register_helper("url", Box::new(helpers::url));
     if !document.escapes_html() {
         hb.register_escape_fn(handlebars::no_escape);
     }
@@ -117,48 +124,97 @@ pub fn render<T: serde::Serialize>(
                 format!("the template is not valid handlebars: {}", e.reason()),
             )
             .at(crate::diag::Location::from_line_column(
-                Path::new(&name),
-                &source,
-                line,
-                column,
+                path, &source, line, column,
             ))
             .with_help("fix the template syntax here"),
         ))
     })?;
+    if let Some(compiled) = hb.get_template(&name) {
+        limits::check_partials(path, &source, &name, compiled).map_err(RenderError::Template)?;
+    }
     hb.render(&name, context).map_err(|e| RenderError::Render {
         template: name.clone(),
         message: e.to_string(),
     })
 }
 
-/// `{{md value}}`: the value as one Markdown table cell (pipes escaped, line breaks as spaces,
-/// angle brackets as entities so that no HTML is passed through).
-fn md_cell(
-    h: &handlebars::Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &handlebars::Context,
-    _: &mut handlebars::RenderContext<'_, '_>,
-    out: &mut dyn handlebars::Output,
-) -> handlebars::HelperResult {
-    let value = h
-        .param(0)
-        .map(|p| p.value())
-        .ok_or_else(|| handlebars::RenderErrorReason::ParamNotFoundForIndex("md", 0))?;
-    let text = match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    };
-    let cell = text
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    out.write(&cell)?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_text(template: &str) -> Result<String, RenderError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.hbs");
+        std::fs::write(&path, template).unwrap();
+        let context = serde_json::json!({ "list": [1], "name": "x" });
+        render(Document::Notice, &context, Some(&path))
+    }
+
+    /// Templates at the limit render, on a test thread's small stack, whatever the levels are
+    /// made of.
+    #[test]
+    fn templates_at_the_limit_render() {
+        let n = limits::MAX_DEPTH;
+        let each = format!(
+            "{}{{{{@root.name}}}}{}",
+            "{{#each @root.list}}".repeat(n),
+            "{{/each}}".repeat(n)
+        );
+        assert_eq!(render_text(&each).unwrap(), "x");
+        let mut chain = String::new();
+        for i in 0..n - 1 {
+            chain.push_str(&format!(
+                "{{{{#*inline \"p{i}\"}}}}{{{{#with @root}}}}{{{{> p{}}}}}{{{{/with}}}}{{{{/inline}}}}",
+                i + 1
+            ));
+        }
+        chain.push_str(&format!(
+            "{{{{#*inline \"p{}\"}}}}{{{{name}}}}{{{{/inline}}}}{{{{> p0}}}}",
+            n - 1
+        ));
+        let refused = render_text(&chain).unwrap_err();
+        assert!(
+            refused.to_string().contains("template-too-deep"),
+            "{refused}"
+        );
+        let half: String = chain
+            .replace("{{#with @root}}", "")
+            .replace("{{/with}}", "");
+        assert_eq!(render_text(&half).unwrap(), "x");
+        let sub = format!(
+            "{{{{md {}name{}}}}}",
+            "(md ".repeat(n - 1),
+            ")".repeat(n - 1)
+        );
+        assert_eq!(render_text(&sub).unwrap(), "x");
+    }
+
+    #[test]
+    fn the_built_in_templates_are_within_the_limits() {
+        for document in [
+            Document::Notice,
+            Document::ThirdParty,
+            Document::Report,
+            Document::SnapshotPage,
+            Document::SnapshotSummary,
+        ] {
+            let (name, source) = document.builtin();
+            let path = Path::new(name);
+            limits::check_source(path, source).unwrap();
+            let template = handlebars::Template::compile(source).unwrap();
+            limits::check_partials(path, source, name, &template).unwrap();
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_file_line_and_column() {
+        let err = render_text("line\n  {{#*inline \"p\"}}{{> p}}{{/inline}}{{> p}}").unwrap_err();
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("error[template-recursive-partial]"),
+            "{shown}"
+        );
+        assert!(shown.contains("t.hbs:2:19"), "{shown}");
+        assert!(shown.contains("= help:"), "{shown}");
+    }
 }

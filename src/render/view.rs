@@ -170,7 +170,8 @@ pub struct PackageRow {
     pub authors: Vec<String>,
     /// Source repository, as declared.
     pub repository: Option<String>,
-    /// The repository as a link target: only `https://` and `http://` URLs.
+    /// The repository as a link target: only `https://` and `http://` URLs
+    /// ([`super::helpers::http_url`]).
     pub repository_url: Option<String>,
     /// A declared `license-file` that was refused.
     pub refused_license_file: Option<String>,
@@ -295,73 +296,16 @@ pub fn build_context(inputs: &Inputs<'_>) -> Context {
                 text: f.text.clone(),
             });
         }
-        let detections: Vec<&crate::license::detect::Detection> = ev
-            .files
-            .iter()
-            .filter_map(|f| f.detection.as_ref())
-            .collect();
-        let verdict = evaluation.verdicts.get(&c.id);
-        let status = verdict.map_or("allowed", |v| match v.status {
-            Status::Allowed => "allowed",
-            Status::Failed => "failed",
-            Status::Warned => "warned",
-            Status::Skipped => "skipped",
-        });
-        let categories: Vec<String> = verdict
-            .map(|v| v.categories.iter().map(|c| c.as_str().to_owned()).collect())
-            .unwrap_or_default();
-        packages.push(PackageRow {
-            categories,
-            status: status.to_owned(),
-            name: c.name.clone(),
-            version: c.version.clone(),
+        packages.push(package_row(
+            c,
+            ev,
             license,
-            declared: c.license.clone(),
-            detected: ev.detected_ids(min_confidence),
-            confidence: detections.iter().map(|d| d.confidence).reduce(f32::max),
             copyrights,
-            files: ev.files.iter().map(|f| f.path.clone()).collect(),
-            purl: c.purl.clone(),
-            source: source_kind(c).to_owned(),
-            description: c.description.clone(),
-            authors: c
-                .authors
-                .iter()
-                .map(|a| match &a.email {
-                    Some(e) => format!("{} <{e}>", a.name),
-                    None => a.name.clone(),
-                })
-                .collect(),
-            repository: c.repository.clone(),
-            repository_url: c
-                .repository
-                .clone()
-                .filter(|r| r.starts_with("https://") || r.starts_with("http://")),
-            refused_license_file: ev.refused.clone(),
-        });
+            evaluation,
+            min_confidence,
+        ));
     }
-    let mut by_license: BTreeMap<String, usize> = BTreeMap::new();
-    for (id, section) in &sections {
-        by_license.insert(id.clone(), section.packages.len());
-    }
-    let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
-    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
-    for p in &packages {
-        for c in &p.categories {
-            *by_category.entry(c.clone()).or_default() += 1;
-        }
-        *by_status.entry(p.status.clone()).or_default() += 1;
-    }
-    let (by_license, by_category) = (counts(by_license), counts(by_category));
-    let summary = Summary {
-        components: packages.len(),
-        license_chart_height: by_license.len() * 24,
-        category_chart_height: by_category.len() * 24,
-        by_license,
-        by_category,
-        by_status: counts(by_status),
-        findings: evaluation.findings.len(),
-    };
+    let summary = summarise(&sections, &packages, evaluation);
     Context {
         product,
         tool: Tool {
@@ -373,22 +317,113 @@ pub fn build_context(inputs: &Inputs<'_>) -> Context {
         licenses: sections.into_values().collect(),
         notices,
         packages,
-        findings: evaluation
-            .findings
+        findings: finding_rows(evaluation),
+    }
+}
+
+/// The counts over the license sections and package rows.
+fn summarise(
+    sections: &BTreeMap<String, LicenseSection>,
+    packages: &[PackageRow],
+    evaluation: &Evaluation,
+) -> Summary {
+    let mut by_license: BTreeMap<String, usize> = BTreeMap::new();
+    for (id, section) in sections {
+        by_license.insert(id.clone(), section.packages.len());
+    }
+    let mut by_category: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for p in packages {
+        for c in &p.categories {
+            *by_category.entry(c.clone()).or_default() += 1;
+        }
+        *by_status.entry(p.status.clone()).or_default() += 1;
+    }
+    let (by_license, by_category) = (counts(by_license), counts(by_category));
+    Summary {
+        components: packages.len(),
+        license_chart_height: by_license.len() * 24,
+        category_chart_height: by_category.len() * 24,
+        by_license,
+        by_category,
+        by_status: counts(by_status),
+        findings: evaluation.findings.len(),
+    }
+}
+
+/// The policy's findings, for reports.
+fn finding_rows(evaluation: &Evaluation) -> Vec<FindingRow> {
+    evaluation
+        .findings
+        .iter()
+        .map(|f| FindingRow {
+            code: f.code.as_str().to_owned(),
+            severity: f.severity.to_string(),
+            package: f.name.clone(),
+            version: f.version.clone(),
+            message: f.message.clone(),
+            rule: f
+                .rule
+                .as_ref()
+                .map(|r| format!("{}:{}: {}", r.file, r.line, r.rule))
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The row of package `c`, given its evidence, license and copyright statements.
+fn package_row(
+    c: &Component,
+    ev: &crate::evidence::PackageEvidence,
+    license: Option<String>,
+    copyrights: Vec<String>,
+    evaluation: &Evaluation,
+    min_confidence: f32,
+) -> PackageRow {
+    let detections: Vec<&crate::license::detect::Detection> = ev
+        .files
+        .iter()
+        .filter_map(|f| f.detection.as_ref())
+        .collect();
+    let verdict = evaluation.verdicts.get(&c.id);
+    let status = verdict.map_or("allowed", |v| match v.status {
+        Status::Allowed => "allowed",
+        Status::Failed => "failed",
+        Status::Warned => "warned",
+        Status::Skipped => "skipped",
+    });
+    let categories: Vec<String> = verdict
+        .map(|v| v.categories.iter().map(|c| c.as_str().to_owned()).collect())
+        .unwrap_or_default();
+    PackageRow {
+        categories,
+        status: status.to_owned(),
+        name: c.name.clone(),
+        version: c.version.clone(),
+        license,
+        declared: c.license.clone(),
+        detected: ev.detected_ids(min_confidence),
+        confidence: detections.iter().map(|d| d.confidence).reduce(f32::max),
+        copyrights,
+        files: ev.files.iter().map(|f| f.path.clone()).collect(),
+        purl: c.purl.clone(),
+        source: source_kind(c).to_owned(),
+        description: c.description.clone(),
+        authors: c
+            .authors
             .iter()
-            .map(|f| FindingRow {
-                code: f.code.as_str().to_owned(),
-                severity: f.severity.to_string(),
-                package: f.name.clone(),
-                version: f.version.clone(),
-                message: f.message.clone(),
-                rule: f
-                    .rule
-                    .as_ref()
-                    .map(|r| format!("{}:{}: {}", r.file, r.line, r.rule))
-                    .unwrap_or_default(),
+            .map(|a| match &a.email {
+                Some(e) => format!("{} <{e}>", a.name),
+                None => a.name.clone(),
             })
             .collect(),
+        repository: c.repository.clone(),
+        repository_url: c
+            .repository
+            .as_deref()
+            .and_then(super::helpers::http_url)
+            .map(str::to_owned),
+        refused_license_file: ev.refused.clone(),
     }
 }
 
