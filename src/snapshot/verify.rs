@@ -174,8 +174,12 @@ pub fn verify_archive(
         checked: BTreeSet::new(),
         results: Vec::new(),
     };
-    read_archive(input, limits, keep, |file| reading.take(file))
-        .map_err(|e| unusable(format!("{} is {e}", path.display())))?;
+    read_archive(input, limits, keep, |file| reading.take(file)).map_err(|e| {
+        unusable(match e {
+            ArchiveError::Limit(_) => format!("{}: {e}", path.display()),
+            _ => format!("{} is {e}", path.display()),
+        })
+    })?;
     reading.close();
     let manifest_json = match reading.manifest_json.take() {
         None => {
