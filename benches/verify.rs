@@ -10,9 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use clearance::attest::instance::Instance;
-use clearance::attest::policy::{GitHubClaims, Identity, IdentityPolicy, Policy};
-use clearance::attest::verify::{Artifact, prepare_verifier, verify_with};
+use clearance_attest::instance::Instance;
+use clearance_attest::policy::{GitHubClaims, Identity, IdentityPolicy, Policy};
+use clearance_attest::verify::{Artifact, prepare_verifier, verify_with};
 
 const ITERATIONS: usize = 1_000;
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";

@@ -7,7 +7,8 @@
 #   2. installs the independent SBOM validators with tests/validate/setup.sh (every Python
 #      package pinned by hash in tests/validate/requirements.txt) into a venv under
 #      target/validate-venv, made again only when requirements.txt or setup.sh changes;
-#   3. cargo fmt --check, cargo clippy --all-targets -D warnings;
+#   3. cargo fmt --check, cargo clippy --workspace --all-targets -D warnings (and once without
+#      the default features);
 #   4. cargo test (unit and integration tests; the integration tests run the validators and
 #      the browser; a screenshot is kept in target/report-artifacts/);
 # and closes with one line summing up every test binary's results.
@@ -62,12 +63,13 @@ cargo fetch --locked --quiet
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy --all-targets -- -D warnings"
-cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p clearance --no-default-features --locked -- -D warnings
 echo "== cargo test"
 log=$root/target/test-output.log
 set +e
-cargo test --locked 2>&1 | tee "$log"
+cargo test --workspace --locked 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 # One closing line for the whole run: the sum of every test binary's results.

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use clearance::sigstore_dev::{DevOptions, DevServer, GitHubIdentity};
 use regex::Regex;
 use serde_json::Value;
+use sigstore_dev::{DevOptions, DevServer, GitHubIdentity};
 
 use crate::util::{copy_dir, fixture, repo, validate_venv};
 
@@ -738,7 +738,7 @@ fn the_comment_step_never_fails_the_job() {
 #[test]
 fn a_prebuilt_binary_is_installed_checked_and_put_on_path() {
     let binary = env!("CARGO_BIN_EXE_clearance");
-    let digest = clearance::license::sha256_hex(&std::fs::read(binary).unwrap());
+    let digest = clearance_core::license::sha256_hex(&std::fs::read(binary).unwrap());
     let runner = Runner::new(&repo());
     let plan = runner
         .step("install.sh")

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use clearance::evidence::gather_evidence;
-use clearance::inventory::cargo::{CargoOptions, Network, collect_cargo_inventory};
-use clearance::inventory::{DepKind, Inventory};
-use clearance::license::cache::Cache;
+use clearance_core::inventory::cargo::{CargoOptions, Network, collect_cargo_inventory};
+use clearance_core::inventory::{DepKind, Inventory};
+use clearance_core::license::cache::Cache;
+use clearance_core::license::scan::gather_evidence;
 
 use crate::util::workspace_manifest;
 

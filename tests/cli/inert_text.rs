@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clearance::sigstore_dev::TokenSpec;
+use sigstore_dev::TokenSpec;
 
 use crate::signing::{start_dev, without_credentials};
 use crate::util::{clearance, stderr};

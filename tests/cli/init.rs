@@ -8,8 +8,8 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use clearance::policy::file::PolicyFormat;
-use clearance::policy::load_policy;
+use clearance_core::policy::file::PolicyFormat;
+use clearance_core::policy::load_policy;
 
 use crate::util::{clearance, copy_dir, fixture, stderr};
 
@@ -170,7 +170,7 @@ fn the_translation_restates_hashes_and_says_what_it_left_out() {
     let license = std::fs::read(dir.path().join("crates/acme-internal/LICENSE")).unwrap();
     let pin = format!(
         "files = [{{ path = \"LICENSE\", sha256 = \"{}\" }}]",
-        clearance::license::sha256_hex(&license)
+        clearance_core::license::sha256_hex(&license)
     );
     assert!(policy.contains(&pin), "{policy}");
     assert!(policy.contains("LICENSE hash 0x988a2b94"), "{policy}");

@@ -47,7 +47,12 @@ fn cargo_run_runs_clearance() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let package = &metadata["packages"][0];
+    let package = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "clearance")
+        .expect("the clearance package");
     assert_eq!(package["default_run"], "clearance");
     let bins: Vec<&str> = package["targets"]
         .as_array()

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use clearance::inventory::{DepKind, Ecosystem, Inventory, Source};
-use clearance::sbom::read_sbom_file;
+use clearance_core::inventory::{DepKind, Ecosystem, Inventory, Source};
+use clearance_core::sbom::read_sbom_file;
 
 use crate::util::{fixture, run_ok};
 
@@ -20,7 +20,7 @@ fn licenses(inv: &Inventory) -> BTreeMap<String, Option<String>> {
         .collect()
 }
 
-fn by_name<'a>(inv: &'a Inventory, name: &str) -> &'a clearance::inventory::Component {
+fn by_name<'a>(inv: &'a Inventory, name: &str) -> &'a clearance_core::inventory::Component {
     inv.components
         .values()
         .find(|c| c.name == name)

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use clearance::inventory::cargo::{CargoOptions, Network, collect_cargo_inventory};
-use clearance::inventory::{DepKind, Inventory};
-use clearance::sbom::{Format, WriteOptions, read_sbom, write_sbom};
+use clearance_core::inventory::cargo::{CargoOptions, Network, collect_cargo_inventory};
+use clearance_core::inventory::{DepKind, Inventory};
+use clearance_core::sbom::{Format, WriteOptions, read_sbom, write_sbom};
 
 use crate::util::workspace_manifest;
 

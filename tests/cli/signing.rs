@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use clearance::sigstore_dev::{
+use sigstore_dev::{
     DevHandle, DevOptions, DevServer, GitHubIdentity, TokenLifetime, TokenSigner, TokenSpec,
 };
 
@@ -93,10 +93,7 @@ fn verify_in(trust: &Path, bundle: &Path, artifact: &Path, extra: &[&str]) -> Ou
         ]);
     }
     if !extra.contains(&"--certificate-oidc-issuer") {
-        cmd.args([
-            "--certificate-oidc-issuer",
-            clearance::sigstore_dev::GITHUB_ISSUER,
-        ]);
+        cmd.args(["--certificate-oidc-issuer", sigstore_dev::GITHUB_ISSUER]);
     }
     cmd.arg("--sigstore").arg(trust).args(extra).arg(artifact);
     output(&mut cmd)
@@ -608,7 +605,7 @@ fn release_with_sigstore_dev_signs_records_and_verifies() {
     assert!(files.len() >= 12, "{files:?}");
     for file in files {
         let bytes = std::fs::read(folder.join(file["path"].as_str().unwrap())).unwrap();
-        let digest = clearance::license::sha256_hex(&bytes);
+        let digest = clearance_core::license::sha256_hex(&bytes);
         assert_eq!(file["sha256"].as_str().unwrap(), digest, "{file}");
     }
     let identity = GitHubIdentity::default().certificate_identity();
@@ -638,7 +635,7 @@ fn release_with_sigstore_dev_signs_records_and_verifies() {
                 .current_dir(dir.path())
                 .args(args)
                 .args(["--sigstore", "dev", "--identity", &identity])
-                .args(["--issuer", clearance::sigstore_dev::GITHUB_ISSUER]),
+                .args(["--issuer", sigstore_dev::GITHUB_ISSUER]),
         )
     };
     let out = snapshot(&[

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use clearance::sigstore_dev::{
+use sigstore_dev::{
     DevHandle, DevInstance, DevOptions, DevServer, TokenLifetime, TokenSigner, TokenSpec,
 };
 use sigstore_sign::oidc::IdentityToken;
@@ -337,7 +337,7 @@ fn json(text: &str) -> serde_json::Value {
 fn the_services_answer_reads_like_the_real_ones() {
     let tmp = tempfile::tempdir().unwrap();
     let dev = start(&tmp.path().join("dev"));
-    let material = clearance::attest::instance::load_client_trust_config(&dev.trust_config_path())
+    let material = clearance_attest::instance::load_client_trust_config(&dev.trust_config_path())
         .expect("clearance loads the ClientTrustConfig");
     assert_eq!(material.trusted_root.tlogs.len(), 1);
     assert!(material.signing_config.is_some());

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use clearance::sigstore_dev::{DevHandle, GITHUB_ISSUER, GitHubIdentity, TokenSpec};
+use sigstore_dev::{DevHandle, GITHUB_ISSUER, GitHubIdentity, TokenSpec};
 
 use crate::report::{headless, screenshot};
 use crate::signing::{in_github_job, python_verify, start_dev, without_credentials};
@@ -251,7 +251,7 @@ fn a_quarter_of_signed_releases_makes_a_verified_deterministic_snapshot() {
         if rel == "manifest.json" || rel == "manifest.sigstore.json" {
             continue;
         }
-        let digest = clearance::license::sha256_hex(&std::fs::read(&entry).unwrap());
+        let digest = clearance_core::license::sha256_hex(&std::fs::read(&entry).unwrap());
         assert_eq!(listed.get(&rel), Some(&digest), "{rel}");
         on_disk.push(rel);
     }
@@ -348,9 +348,9 @@ fn a_quarter_of_signed_releases_makes_a_verified_deterministic_snapshot() {
     // A changed byte in the packed archive is caught by `snapshot verify`.
     let tampered = dir.path().join("tampered.tar.gz");
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let top = clearance::snapshot::archive::read_archive(
+    let top = clearance_evidence::snapshot::archive::read_archive(
         std::fs::File::open(&archive).unwrap(),
-        &clearance::snapshot::archive::Limits::default(),
+        &clearance_evidence::snapshot::archive::Limits::default(),
         |_| true,
         |file| {
             files.insert(file.path, file.content.kept.unwrap());
@@ -364,18 +364,18 @@ fn a_quarter_of_signed_releases_makes_a_verified_deterministic_snapshot() {
         .unwrap()
         .clone();
     files.get_mut(&notice).unwrap()[0] ^= 1;
-    let refs: BTreeMap<String, clearance::snapshot::archive::Content<'_>> = files
+    let refs: BTreeMap<String, clearance_evidence::snapshot::archive::Content<'_>> = files
         .iter()
         .map(|(k, v)| {
             (
                 k.clone(),
-                clearance::snapshot::archive::Content::Bytes(v.as_slice()),
+                clearance_evidence::snapshot::archive::Content::Bytes(v.as_slice()),
             )
         })
         .collect();
     std::fs::write(
         &tampered,
-        clearance::snapshot::archive::pack(Vec::new(), &top, &refs, 0).unwrap(),
+        clearance_evidence::snapshot::archive::pack(Vec::new(), &top, &refs, 0).unwrap(),
     )
     .unwrap();
     let out = snapshot_verify(&dev, &tampered, &[]);
