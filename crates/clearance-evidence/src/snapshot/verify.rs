@@ -3,13 +3,15 @@
 //!
 //! The archive is read once, in order, within [`Limits`]. Each file is hashed as it passes;
 //! only the manifest, its bundle and the few files of a release that its check reads are
-//! held, and a release is checked as soon as its last file has passed (the archive holds
-//! each release's files together, as `clearance snapshot` packs them), so memory holds one
-//! release at a time whatever the archive's size.
+//! held, and releases are checked, a few per core at a time, as soon as their last file has
+//! passed (the archive holds each release's files together, as `clearance snapshot` packs
+//! them), so memory holds a few releases whatever the archive's size.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
+
+use rayon::prelude::*;
 
 use super::SNAPSHOT_ITSELF;
 use super::archive::{ArchiveError, ArchiveFile, Limits, read_archive};
@@ -65,6 +67,8 @@ struct Reading<'a> {
     digests: BTreeMap<String, String>,
     open: Option<Open>,
     checked: BTreeSet<String>,
+    /// Releases whose files have all passed, checked a few at a time on all cores.
+    pending: Vec<Open>,
     results: Vec<ReleaseCheck>,
 }
 
@@ -114,21 +118,33 @@ impl Reading<'_> {
         Ok(())
     }
 
-    /// Checks the release whose files have all passed.
+    /// Queues the release whose files have all passed; checks the queue once it holds a
+    /// few per core.
     fn close(&mut self) {
         if let Some(open) = self.open.take() {
             self.check(open);
+        }
+        if self.pending.len() >= 2 * rayon::current_num_threads().max(1) {
+            self.flush();
         }
     }
 
     fn check(&mut self, open: Open) {
         self.checked.insert(open.folder.clone());
-        let stored = StoredRelease::from_files(open.folder, open.files, open.strays);
-        self.results.push(check::check_release(
-            &stored,
-            self.verifier,
-            &self.signers.evidence,
-        ));
+        self.pending.push(open);
+    }
+
+    /// Checks every queued release, in parallel.
+    fn flush(&mut self) {
+        let (verifier, signers) = (self.verifier, &self.signers.evidence);
+        let checks: Vec<ReleaseCheck> = std::mem::take(&mut self.pending)
+            .into_par_iter()
+            .map(|open| {
+                let stored = StoredRelease::from_files(open.folder, open.files, open.strays);
+                check::check_release(&stored, verifier, signers)
+            })
+            .collect();
+        self.results.extend(checks);
     }
 }
 
@@ -172,6 +188,7 @@ pub fn verify_archive(
         digests: BTreeMap::new(),
         open: None,
         checked: BTreeSet::new(),
+        pending: Vec::new(),
         results: Vec::new(),
     };
     read_archive(input, limits, keep, |file| reading.take(file)).map_err(|e| {
@@ -207,6 +224,7 @@ pub fn verify_archive(
             });
         }
     }
+    reading.flush();
     let mut integrity = Vec::new();
     let signer = check_signature(
         verifier,
