@@ -66,6 +66,9 @@ pub(crate) enum Command {
     ///   clearance notice -o NOTICE
     ///   clearance notice --template my-notice.hbs -o NOTICE
     ///   clearance notice --dump-context > context.json
+    #[command(
+        about = "Write the NOTICE file: every license text once, the packages under it with their copyright lines, then the NOTICE files of dependencies."
+    )]
     #[command(verbatim_doc_comment)]
     Notice(RenderArgs),
     /// Write THIRD_PARTY.md: a matrix of every package with its version, license, license
@@ -74,6 +77,9 @@ pub(crate) enum Command {
     /// Examples:
     ///   clearance third-party -o THIRD_PARTY.md
     ///   clearance third-party --template matrix.hbs -o matrix.csv
+    #[command(
+        about = "Write THIRD_PARTY.md: a matrix of every package with its version, license, license category, policy status, source and repository."
+    )]
     #[command(verbatim_doc_comment)]
     ThirdParty(RenderArgs),
     /// Write a self-contained HTML report: summary, charts of packages per license and per
@@ -84,6 +90,9 @@ pub(crate) enum Command {
     ///
     /// Examples:
     ///   clearance report -o target/clearance-report.html
+    #[command(
+        about = "Write a self-contained HTML report: summary, charts of packages per license and per category, the policy's findings, and a table that can be filtered."
+    )]
     #[command(verbatim_doc_comment)]
     Report(RenderArgs),
     /// The release job: SBOMs, license check, NOTICE, THIRD_PARTY.md, HTML report and
@@ -98,6 +107,9 @@ pub(crate) enum Command {
     ///   clearance release --sigstore dev
     ///   clearance release --sign keyless --subject target/release/app --out dist/clearance
     ///   clearance release --sign none --evidence compliance/evidence
+    #[command(
+        about = "The release job: SBOMs, license check, NOTICE, THIRD_PARTY.md, HTML report and attestations in one run, signed, listed in release.json, and recorded in the evidence store."
+    )]
     #[command(verbatim_doc_comment)]
     Release(ReleaseArgs),
     /// Export a period of the evidence store for reviewers: verified, summarised, signed and
@@ -120,6 +132,9 @@ pub(crate) enum Command {
     ///     --identity-regexp 'https://github\.com/acme/app/\.github/workflows/release\.yml@.*' \
     ///     --issuer https://token.actions.githubusercontent.com -o evidence.tar.gz
     ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --policy signers.toml
+    #[command(
+        about = "Export a period of the evidence store for reviewers: verified, summarised, signed and packed into one deterministic snapshot-<period>.tar.gz."
+    )]
     #[command(verbatim_doc_comment)]
     Snapshot(Box<SnapshotArgs>),
     /// Write an in-toto statement about files, unsigned or signed into a Sigstore bundle.
@@ -145,6 +160,9 @@ pub(crate) enum Command {
     /// Examples:
     ///   clearance sign --bundle app.tar.gz.sigstore.json app.tar.gz
     ///   clearance sign --sigstore dev --bundle statement.sigstore.json statement.intoto.json
+    #[command(
+        about = "Sign a file keylessly into a Sigstore bundle (a DSSE bundle when the file is an in-toto statement, a message signature otherwise)."
+    )]
     #[command(verbatim_doc_comment)]
     Sign(SignArgs),
     /// Verify a Sigstore bundle for an artifact, offline, against a trusted root and the
@@ -169,6 +187,9 @@ pub(crate) enum Command {
     ///     --github-repository acme/app --github-ref refs/tags/v1.2.0 --format json app.tar.gz
     ///   clearance verify --bundle blob.sigstore.json --key cosign.pub sha256:9f86d081884c7d65...
     ///   clearance verify --sigstore dev --bundle out.sigstore.json --certificate-identity ... FILE
+    #[command(
+        about = "Verify a Sigstore bundle for an artifact, offline, against a trusted root and the identity of the expected signer."
+    )]
     #[command(verbatim_doc_comment)]
     Verify(VerifyArgs),
     /// Run a local, UNTRUSTED Sigstore instance for development and tests.
