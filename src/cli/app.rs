@@ -127,11 +127,11 @@ pub(crate) enum Command {
     /// signature, every file's digest, every release again.
     ///
     /// Examples:
-    ///   clearance snapshot --period 2026-Q4 --policy signers.toml
+    ///   clearance snapshot --period 2026-Q4 --signers signers.toml
     ///   clearance snapshot --since 2026-10-01 --until 2026-11-15 \
     ///     --identity-regexp 'https://github\.com/acme/app/\.github/workflows/release\.yml@.*' \
     ///     --issuer https://token.actions.githubusercontent.com -o evidence.tar.gz
-    ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --policy signers.toml
+    ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --signers signers.toml
     #[command(
         about = "Export a period of the evidence store for reviewers: verified, summarised, signed and packed into one deterministic snapshot-<period>.tar.gz."
     )]

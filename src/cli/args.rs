@@ -56,14 +56,14 @@ pub(crate) enum SignModeArg {
 #[derive(Args)]
 pub(crate) struct SignerArgs {
     /// The certificate identity every bundle must carry, matched exactly.
-    #[arg(long, value_name = "I", visible_alias = "certificate-identity", conflicts_with_all = ["identity_regexp", "policy"])]
+    #[arg(long, value_name = "I", visible_alias = "certificate-identity", conflicts_with_all = ["identity_regexp", "signers_file", "deprecated_policy"])]
     pub(crate) identity: Option<String>,
     /// A regular expression the whole certificate identity must match.
     #[arg(
         long,
         value_name = "R",
         visible_alias = "certificate-identity-regexp",
-        conflicts_with = "policy"
+        conflicts_with_all = ["signers_file", "deprecated_policy"]
     )]
     pub(crate) identity_regexp: Option<String>,
     /// The OIDC issuer the certificates must name.
@@ -71,22 +71,39 @@ pub(crate) struct SignerArgs {
         long,
         value_name = "U",
         visible_alias = "certificate-oidc-issuer",
-        conflicts_with = "policy"
+        conflicts_with_all = ["signers_file", "deprecated_policy"]
     )]
     pub(crate) issuer: Option<String>,
     /// Require the certificates' GitHub repository claim: OWNER/REPO.
-    #[arg(long, value_name = "O/R", conflicts_with = "policy")]
+    #[arg(long, value_name = "O/R", conflicts_with_all = ["signers_file", "deprecated_policy"])]
     pub(crate) github_repository: Option<String>,
     /// A signers file: [[signer]] tables for the releases, [[snapshot-signer]] for snapshots
     /// (docs/commands/snapshot.md).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) policy: Option<PathBuf>,
+    #[arg(
+        long = "signers",
+        value_name = "FILE",
+        conflicts_with = "deprecated_policy"
+    )]
+    pub(crate) signers_file: Option<PathBuf>,
+    /// The former name of --signers, kept working with a warning.
+    #[arg(long = "policy", value_name = "FILE", hide = true)]
+    pub(crate) deprecated_policy: Option<PathBuf>,
 }
 
 impl SignerArgs {
     pub(crate) fn signers(&self) -> anyhow::Result<clearance_attest::signers::Signers> {
         use clearance_attest::signers::{SignerSpec, Signers};
-        if let Some(path) = &self.policy {
+        if self.deprecated_policy.is_some() {
+            eprintln!(
+                "warning: --policy here is the signers file and is now spelled --signers; \
+                 --policy will go in a later version"
+            );
+        }
+        if let Some(path) = self
+            .signers_file
+            .as_ref()
+            .or(self.deprecated_policy.as_ref())
+        {
             return Signers::load(path).map_err(|d| anyhow::anyhow!("{d}"));
         }
         let (Some(issuer), true) = (
@@ -95,7 +112,7 @@ impl SignerArgs {
         ) else {
             anyhow::bail!(
                 "no signer given\n  = help: pass --identity (or --identity-regexp) with \
-                 --issuer, or a signers file with --policy FILE"
+                 --issuer, or a signers file with --signers FILE"
             );
         };
         let spec = SignerSpec {

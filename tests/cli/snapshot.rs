@@ -551,13 +551,25 @@ fn unusable_input_is_named_with_exit_code_2_and_writes_nothing() {
     .unwrap();
     let out = run(&[
         &base[..],
-        &["--period", "2026-Q4", "--policy", "signers.toml"],
+        &["--period", "2026-Q4", "--signers", "signers.toml"],
     ]
     .concat());
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
         err.contains("signers.toml:4:1") && err.contains("github-repo"),
+        "{err}"
+    );
+    // The former name of --signers still reads the file, with a warning.
+    let out = run(&[
+        &base[..],
+        &["--period", "2026-Q4", "--policy", "signers.toml"],
+    ]
+    .concat());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("now spelled --signers") && err.contains("signers.toml:4:1"),
         "{err}"
     );
 

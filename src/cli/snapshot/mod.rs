@@ -55,7 +55,7 @@ pub(crate) enum SnapshotCommand {
     /// the manifest, and every release's files and bundles again.
     ///
     /// Examples:
-    ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --policy signers.toml
+    ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --signers signers.toml
     ///   clearance snapshot verify snapshot-2026-Q4.tar.gz --identity release@acme.example \
     ///     --issuer https://accounts.google.com
     #[command(verbatim_doc_comment)]
