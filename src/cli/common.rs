@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use clearance_core::diag::Diagnostic;
-use clearance_core::inventory::Inventory;
-use clearance_core::inventory::cargo::{CargoError, CargoOptions, collect_cargo_inventory};
+use clearance_core::inventory::cargo::{CargoError, CargoOptions};
+use clearance_core::inventory::{Collector, Inventory};
 use clearance_core::policy::diff::diff;
 use clearance_core::policy::{
     Evaluation, Policy, PolicyError, default_policy, evaluate, load_policy,
 };
 use clearance_core::report::{Color, Context, ReportFormat, render_check, render_diff};
-use clearance_core::sbom::{Format, SbomError, WriteOptions, read_sbom_file, write_sbom};
+use clearance_core::sbom::{Format, SbomError, SbomFile, WriteOptions, write_sbom};
 
 /// Where the inventory comes from.
 #[derive(Debug, Clone)]
@@ -92,8 +92,8 @@ pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Builds the inventory from its source.
 pub fn load_inventory(source: &InventorySource) -> Result<Inventory, CommandError> {
     Ok(match source {
-        InventorySource::Cargo(options) => collect_cargo_inventory(options)?,
-        InventorySource::Sbom(path) => read_sbom_file(path)?,
+        InventorySource::Cargo(options) => options.collect()?,
+        InventorySource::Sbom(path) => SbomFile(path.clone()).collect()?,
     })
 }
 
@@ -306,7 +306,7 @@ pub struct DiffRequest {
 pub fn diff_command(request: &DiffRequest) -> Result<ReportOutput, CommandError> {
     let head = load_inventory(&request.head)?;
     let base = match &request.base {
-        BaseSource::Sbom(path) => read_sbom_file(path)?,
+        BaseSource::Sbom(path) => SbomFile(path.clone()).collect()?,
         BaseSource::GitRef(reference) => inventory_at_revision(&request.head, reference)?,
     };
     let policy = resolve_policy(&request.policy, &request.head)?;
@@ -395,9 +395,7 @@ fn inventory_at_revision(
     };
     let mut base_options = options.clone();
     base_options.manifest_path = Some(tree.join(relative));
-    Ok(clearance_core::inventory::cargo::collect_cargo_inventory(
-        &base_options,
-    )?)
+    Ok(base_options.collect()?)
 }
 
 /// Removes the temporary worktree when dropped, whatever happened.

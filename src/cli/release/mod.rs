@@ -62,6 +62,7 @@ pub(crate) fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
         }
         SignModeArg::None => None,
     };
+    let store = clearance_evidence::store::folder::FolderStore::new(&args.evidence);
     let request = crate::cli::release::pipeline::ReleaseRequest {
         source: InventorySource::Cargo(args.workspace.cargo_options()),
         policy: policy_choice(args.policy.as_ref()),
@@ -69,7 +70,7 @@ pub(crate) fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
         signing: signing.as_ref().map(|s| &s.signing),
         instance: signing.as_ref().map(|s| s.instance.clone()),
         out: args.out.clone(),
-        evidence: Some(args.evidence.clone()),
+        evidence: Some(&store),
         cache: clearance_core::license::cache::Cache::user(),
         today: today(),
         epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
@@ -102,15 +103,13 @@ pub(crate) fn run_release(args: &ReleaseArgs) -> anyhow::Result<Verdict> {
         None => text.push_str("  attestations unsigned (--sign none)\n"),
     }
     match &output.record {
-        Some(clearance_evidence::store::folder::Recorded::New(path)) => {
+        Some(clearance_evidence::store::Recorded::New(path)) => {
             text.push_str(&format!("  recorded in {}\n", path.display()));
         }
-        Some(clearance_evidence::store::folder::Recorded::Already(path)) => {
-            text.push_str(&format!(
-                "  already recorded in {} (the same release.json): nothing written to the store\n",
-                path.display()
-            ))
-        }
+        Some(clearance_evidence::store::Recorded::Already(path)) => text.push_str(&format!(
+            "  already recorded in {} (the same release.json): nothing written to the store\n",
+            path.display()
+        )),
         None => {}
     }
     write_to(&Destination::Stdout, text.as_bytes())?;

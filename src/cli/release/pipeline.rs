@@ -22,11 +22,12 @@ use clearance_core::policy::{Evaluation, Policy, evaluate};
 use clearance_core::report::{Color, Context, ReportFormat, render_check};
 use clearance_core::sbom::{Format, WriteOptions, write_sbom};
 use clearance_core::staging::{Staging, clean_stale};
-use clearance_evidence::store::folder::{FolderStore, Recorded, StoreError, set_dir_mode};
+use clearance_evidence::store::folder::set_dir_mode;
 use clearance_evidence::store::record::{
     AttestationRecord, FileRecord, Product, RELEASE_FILE, RELEASE_SCHEMA, ReleaseRecord,
     SigningRecord, Tool,
 };
+use clearance_evidence::store::{EvidenceStore, Recorded, StoreError};
 
 use crate::cli::attest::pipeline::{Signing, read_subjects, run_facts};
 use crate::cli::common::{
@@ -52,7 +53,7 @@ pub struct ReleaseRequest<'a> {
     /// The output folder.
     pub out: PathBuf,
     /// The evidence store, or `None` to keep no record.
-    pub evidence: Option<PathBuf>,
+    pub evidence: Option<&'a dyn EvidenceStore>,
     /// Where license detection results are cached.
     pub cache: clearance_core::license::cache::Cache,
     /// The day exceptions are checked against.
@@ -182,7 +183,7 @@ pub fn release(request: &ReleaseRequest<'_>) -> Result<ReleaseOutput, CommandErr
         Some(store) => {
             (request.progress)("recording the release in the evidence store");
             Some(
-                FolderStore::new(store)
+                store
                     .record(&folder.dir, &record, run_started)
                     .map_err(store_error)?,
             )

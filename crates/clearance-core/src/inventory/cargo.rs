@@ -184,6 +184,15 @@ pub enum CargoError {
     Lockfile(String),
 }
 
+/// The cargo collector, configured by its options: `cargo metadata` of the workspace.
+impl super::Collector for CargoOptions {
+    type Error = CargoError;
+
+    fn collect(&self) -> Result<Inventory, CargoError> {
+        collect_cargo_inventory(self)
+    }
+}
+
 /// Runs `cargo metadata` as `options` say and builds the inventory of the resolve graph.
 pub fn collect_cargo_inventory(options: &CargoOptions) -> Result<Inventory, CargoError> {
     let manifest = resolve_manifest(options.manifest_path.as_deref())?;

@@ -10,6 +10,18 @@ pub mod cargo;
 mod lockfile;
 pub mod purl;
 
+/// A source of an inventory: a workspace's package manager ([`cargo`] today; npm, PyPI and
+/// Go lockfiles are further implementations), or another tool's SBOM
+/// (`crate::sbom::SbomFile`). Everything downstream works on the [`Inventory`] it returns,
+/// never on the source's own format: adding an ecosystem is adding one implementation.
+pub trait Collector {
+    /// Why collecting failed.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Collects the packages, their licenses, hashes and edges into the model.
+    fn collect(&self) -> Result<Inventory, Self::Error>;
+}
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 

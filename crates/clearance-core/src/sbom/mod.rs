@@ -149,6 +149,18 @@ pub fn write_sbom(
     }
 }
 
+/// Another tool's SBOM as a source of an inventory.
+#[derive(Debug, Clone)]
+pub struct SbomFile(pub std::path::PathBuf);
+
+impl crate::inventory::Collector for SbomFile {
+    type Error = SbomError;
+
+    fn collect(&self) -> Result<Inventory, SbomError> {
+        read_sbom_file(&self.0)
+    }
+}
+
 /// Reads the SBOM at `path` (convenience over [`read_sbom`]).
 pub fn read_sbom_file(path: &Path) -> Result<Inventory, SbomError> {
     let text = std::fs::read_to_string(path).map_err(|source| SbomError::Io {

@@ -12,50 +12,11 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::record::{RELEASE_FILE, ReleaseRecord, record_id};
+use super::{EvidenceStore, Recorded, StoreError};
 use clearance_core::staging::{Staging, clean_stale};
 
 /// Prefix of the staging folders in the store (hidden, so listings skip them).
 pub const STAGING_PREFIX: &str = ".clearance-record";
-
-/// What recording did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recorded {
-    /// A new record, in this folder.
-    New(PathBuf),
-    /// The same `release.json` was recorded before, in this folder; nothing was written.
-    Already(PathBuf),
-}
-
-impl Recorded {
-    /// The record's folder.
-    pub fn path(&self) -> &Path {
-        match self {
-            Recorded::New(path) | Recorded::Already(path) => path,
-        }
-    }
-}
-
-/// Why a release could not be recorded. The store is left as it was.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// Reading or writing failed.
-    #[error("cannot write {path}: {source}")]
-    Io {
-        /// What was being read or written.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A folder with the record's id holds a different record.
-    #[error(
-        "the evidence store already holds {path} with a different {RELEASE_FILE}; nothing was \
-         replaced"
-    )]
-    Conflict {
-        /// The folder.
-        path: PathBuf,
-    },
-}
 
 /// An evidence store in a folder.
 #[derive(Debug, Clone)]
@@ -73,11 +34,17 @@ impl FolderStore {
     pub fn root(&self) -> &Path {
         &self.root
     }
+}
+
+impl EvidenceStore for FolderStore {
+    fn location(&self) -> String {
+        self.root.display().to_string()
+    }
 
     /// Records the release whose files are in `folder` (its `release.json` is `record`),
     /// append-only. Staging folders left by runs that ended before `run_started` are
     /// removed first.
-    pub fn record(
+    fn record(
         &self,
         folder: &Path,
         record: &ReleaseRecord,
