@@ -4,13 +4,13 @@
 //! and line breaks shown as escapes, and no line of output starts with them (where a CI
 //! runner would read `::error::…` as a workflow command).
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use sigstore_dev::TokenSpec;
 
+use crate::net::read_request;
 use crate::signing::{start_dev, without_credentials};
 use crate::util::{clearance, stderr};
 
@@ -192,39 +192,6 @@ fn hostile_fulcio() -> SocketAddr {
         }
     });
     addr
-}
-
-/// Reads one HTTP/1.1 request: its headers and a Content-Length body.
-fn read_request(stream: &mut TcpStream) -> Option<()> {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .ok()?;
-    let mut data = Vec::new();
-    let mut buf = [0u8; 8192];
-    let end = loop {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            return None;
-        }
-        data.extend_from_slice(&buf[..n]);
-        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let headers = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-    let length: usize = headers
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while data.len() < end + length {
-        let n = stream.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        data.extend_from_slice(&buf[..n]);
-    }
-    Some(())
 }
 
 /// `trust_config` with every Fulcio URL replaced by `url`, written into `dir`.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Reads one HTTP/1.1 request (headers and a Content-Length body).
-fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
+pub(crate) fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .ok()?;
