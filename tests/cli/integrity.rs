@@ -105,6 +105,23 @@ fn records(store: &Path) -> Vec<PathBuf> {
     folders
 }
 
+/// Runs the commands `command(0..n)` at the same time and returns their outputs, in order.
+fn concurrently(n: usize, command: impl Fn(usize) -> Command) -> Vec<Output> {
+    let children: Vec<_> = (0..n)
+        .map(|i| {
+            command(i)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| child.wait_with_output().unwrap())
+        .collect()
+}
+
 #[test]
 fn ten_concurrent_releases_in_the_same_second_are_ten_intact_verifiable_records() {
     let dir = tempfile::tempdir().unwrap();
@@ -112,27 +129,21 @@ fn ten_concurrent_releases_in_the_same_second_are_ten_intact_verifiable_records(
     let ws = dir.path().join("ws");
     workspace(&ws, &VERSIONS[0]);
     let store = dir.path().join("evidence");
-    let children: Vec<_> = (0..10)
-        .map(|n| {
-            in_github_job(&dev)
-                .env("SOURCE_DATE_EPOCH", "1791000000")
-                .args(["release", "--offline", "--sigstore"])
-                .arg(dev.trust_config_path())
-                .arg("--manifest-path")
-                .arg(ws.join("Cargo.toml"))
-                .arg("--evidence")
-                .arg(&store)
-                .arg("--out")
-                .arg(dir.path().join(format!("dist-{n}")))
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let outputs = concurrently(10, |n| {
+        let mut cmd = in_github_job(&dev);
+        cmd.env("SOURCE_DATE_EPOCH", "1791000000")
+            .args(["release", "--offline", "--sigstore"])
+            .arg(dev.trust_config_path())
+            .arg("--manifest-path")
+            .arg(ws.join("Cargo.toml"))
+            .arg("--evidence")
+            .arg(&store)
+            .arg("--out")
+            .arg(dir.path().join(format!("dist-{n}")));
+        cmd
+    });
     let mut recorded = Vec::new();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
+    for out in outputs {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let line = text.lines().find(|l| l.contains("recorded in")).unwrap();
@@ -213,30 +224,19 @@ fn concurrent_runs_each_starting_a_local_instance_all_sign() {
     let ws = dir.path().join("ws");
     workspace(&ws, &VERSIONS[0]);
     let state = dir.path().join("sigstore-dev");
-    let children: Vec<_> = (0..3)
-        .map(|n| {
-            without_credentials()
-                .env("CLEARANCE_SIGSTORE_DEV_DIR", &state)
-                .args([
-                    "release",
-                    "--offline",
-                    "--sigstore",
-                    "dev",
-                    "--manifest-path",
-                ])
-                .arg(ws.join("Cargo.toml"))
-                .arg("--evidence")
-                .arg(dir.path().join("evidence"))
-                .arg("--out")
-                .arg(dir.path().join(format!("dist-{n}")))
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
+    let outputs = concurrently(3, |n| {
+        let mut cmd = without_credentials();
+        cmd.env("CLEARANCE_SIGSTORE_DEV_DIR", &state)
+            .args(["release", "--offline", "--sigstore", "dev"])
+            .arg("--manifest-path")
+            .arg(ws.join("Cargo.toml"))
+            .arg("--evidence")
+            .arg(dir.path().join("evidence"))
+            .arg("--out")
+            .arg(dir.path().join(format!("dist-{n}")));
+        cmd
+    });
+    for out in outputs {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
     // Every bundle verifies against the instance's trusted root as it now stands.

@@ -26,6 +26,7 @@ use clearance_core::policy::eval::{matches_package, satisfies, sha256_pins};
 use clearance_core::policy::file::{
     Clarification, ClarifiedFile, Exception, FileDigest, PackageSpec, load_cargo_deny,
 };
+use clearance_core::policy::toml_string;
 use clearance_core::policy::{
     Category, Policy, Status, category_of, default_policy, evaluate, parse_policy,
 };
@@ -342,7 +343,7 @@ impl Draft {
         let allow: Vec<(String, String)> = self
             .allow
             .iter()
-            .map(|entry| (quote(entry), allow_comment(entry, usage)))
+            .map(|entry| (toml_string(entry), allow_comment(entry, usage)))
             .collect();
         let width = allow.iter().map(|(q, _)| q.len() + 1).max().unwrap_or(0);
         out.push_str("allow = [\n");
@@ -351,7 +352,7 @@ impl Draft {
         }
         out.push_str("]\n");
         if !self.deny.is_empty() {
-            let list: Vec<String> = self.deny.iter().map(|d| quote(d)).collect();
+            let list: Vec<String> = self.deny.iter().map(|d| toml_string(d)).collect();
             let _ = writeln!(out, "deny = [{}]", list.join(", "));
         }
         match &self.unknown_warn {
@@ -450,28 +451,11 @@ fn names(list: &[&str]) -> String {
     }
 }
 
-/// A TOML basic string.
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn quoted_list<'s>(items: impl Iterator<Item = &'s str>) -> String {
-    format!("[{}]", items.map(quote).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items.map(toml_string).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Which dependency kinds the inventory followed, for the header.
@@ -657,14 +641,14 @@ fn package_name(spec: &PackageSpec) -> &str {
 }
 
 fn exception_block(e: &Exception, deny_file: &str) -> Block {
-    let mut lines = vec![("package", quote(package_name(&e.package)))];
+    let mut lines = vec![("package", toml_string(package_name(&e.package)))];
     if let Some(v) = &e.versions {
-        lines.push(("versions", quote(&v.to_string())));
+        lines.push(("versions", toml_string(&v.to_string())));
     }
     let allow: Vec<String> = e.allow.iter().map(ToString::to_string).collect();
     lines.push(("allow", quoted_list(allow.iter().map(String::as_str))));
     if let Some(r) = &e.reason {
-        lines.push(("reason", quote(r)));
+        lines.push(("reason", toml_string(r)));
     }
     Block {
         comment: vec![format!("{deny_file} line {}", e.line)],
@@ -683,18 +667,18 @@ fn translate_clarification(
     let name = package_name(&cl.package);
     let origin = format!("{deny_file} line {}", cl.line);
     let block = |versions: Option<String>, files: &[ClarifiedFile], comment: String| {
-        let mut lines = vec![("package", quote(name))];
+        let mut lines = vec![("package", toml_string(name))];
         if let Some(v) = versions {
-            lines.push(("versions", quote(&v)));
+            lines.push(("versions", toml_string(&v)));
         }
-        lines.push(("expression", quote(&cl.expression)));
+        lines.push(("expression", toml_string(&cl.expression)));
         let files: Vec<String> = files
             .iter()
             .filter_map(|f| match &f.digest {
                 FileDigest::Sha256(h) => Some(format!(
                     "{{ path = {}, sha256 = {} }}",
-                    quote(&f.path),
-                    quote(h)
+                    toml_string(&f.path),
+                    toml_string(h)
                 )),
                 FileDigest::XxHash32(_) => None,
             })
@@ -797,8 +781,8 @@ mod tests {
 
     #[test]
     fn strings_are_quoted_for_toml() {
-        assert_eq!(quote(r#"a "b" \c"#), r#""a \"b\" \\c""#);
-        assert_eq!(quote("x\u{7}"), "\"x\\u0007\"");
+        assert_eq!(toml_string(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+        assert_eq!(toml_string("x\u{7}"), "\"x\\u0007\"");
     }
 
     #[test]

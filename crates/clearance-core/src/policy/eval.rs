@@ -674,33 +674,12 @@ fn clarify_block(c: &Component, expression: Option<&str>, file: &str) -> Option<
     let bytes = read_inside(c.source_dir.as_deref()?, file)?;
     Some(format!(
         "[[clarify]]\npackage = {}\nversions = {}\nexpression = {}  # the license the file grants\nfiles = [{{ path = {}, sha256 = \"{}\" }}]",
-        toml_string(&c.name),
-        toml_string(&format!("={}", c.version)),
-        toml_string(expression.unwrap_or("LicenseRef-...")),
-        toml_string(file),
+        super::toml_string(&c.name),
+        super::toml_string(&format!("={}", c.version)),
+        super::toml_string(expression.unwrap_or("LicenseRef-...")),
+        super::toml_string(file),
         crate::license::sha256_hex(&bytes)
     ))
-}
-
-/// `s` as a TOML basic string: quotes, backslashes and control characters escaped, so that
-/// a value from a package (a file name with a line break) stays inside its string.
-fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if crate::term::is_unsafe(c) => {
-                out.push_str(&format!("\\u{:04X}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Why a term was refused.
