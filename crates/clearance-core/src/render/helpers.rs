@@ -31,6 +31,16 @@ fn is_url_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~:/?#@!$&'()*+,;=%".contains(&b)
 }
 
+/// The helper's first parameter, or the error naming the helper that lacks it.
+fn first_param<'a>(
+    h: &'a Helper<'_>,
+    helper: &'static str,
+) -> Result<&'a serde_json::Value, RenderErrorReason> {
+    h.param(0)
+        .map(|p| p.value())
+        .ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))
+}
+
 /// `{{url value}}`: the value when [`http_url`] accepts it, else nothing; escaped for HTML
 /// (as an attribute value) in the HTML documents, even inside `{{{ }}}`.
 pub fn url(
@@ -40,10 +50,7 @@ pub fn url(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let value = h
-        .param(0)
-        .map(|p| p.value())
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("url", 0))?;
+    let value = first_param(h, "url")?;
     if let Some(link) = value.as_str().and_then(http_url) {
         out.write(&r.get_escape_fn()(link))?;
     }
@@ -60,10 +67,7 @@ pub fn md(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let value = h
-        .param(0)
-        .map(|p| p.value())
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("md", 0))?;
+    let value = first_param(h, "md")?;
     let text = match value {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
